@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using AuthHandler;
+using AuthHandler.DependencyInjection.Internal;
+using AuthHandler.Http;
+using AuthHandler.Protocol.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the device-auth handler to an HTTP client.</summary>
+public static class DeviceAuthHttpClientBuilderExtensions
+{
+    /// <summary>
+    /// Adds a handler that authorizes the client's requests with the user's access token and
+    /// device headers, refreshes the token ahead of expiry and once after a 401, and signals when
+    /// the user must sign in again.
+    /// </summary>
+    /// <param name="builder">The HTTP client builder.</param>
+    /// <param name="configure">Sets the options; <see cref="DeviceAuthOptions.Authority"/>,
+    /// <see cref="DeviceAuthOptions.ClientId"/> and <see cref="DeviceAuthOptions.TokenEndpoint"/> are required.</param>
+    /// <returns>A builder to configure the handler further.</returns>
+    public static IDeviceAuthBuilder AddDeviceAuthHandler(this IHttpClientBuilder builder, Action<DeviceAuthOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddOptions<DeviceAuthOptions>(builder.Name).Configure(configure);
+        return AddCore(builder);
+    }
+
+    /// <summary>
+    /// Adds the device-auth handler with options bound from a configuration section. Keys that
+    /// match no option are an error.
+    /// </summary>
+    /// <param name="builder">The HTTP client builder.</param>
+    /// <param name="configuration">The section holding the options.</param>
+    /// <returns>A builder to configure the handler further.</returns>
+    public static IDeviceAuthBuilder AddDeviceAuthHandler(this IHttpClientBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<DeviceAuthOptions>(builder.Name).Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
+        return AddCore(builder);
+    }
+
+    /// <summary>Changes the handler's options after they were first set.</summary>
+    /// <param name="builder">The device-auth builder.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The same builder.</returns>
+    public static IDeviceAuthBuilder Configure(this IDeviceAuthBuilder builder, Action<DeviceAuthOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddOptions<DeviceAuthOptions>(builder.Name).Configure(configure);
+        return builder;
+    }
+
+    private static DeviceAuthBuilder AddCore(IHttpClientBuilder builder)
+    {
+        var name = builder.Name;
+        var services = builder.Services;
+
+        services.AddOptions<DeviceAuthOptions>(name).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsAttributeValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITokenStore, MemoryTokenStore>();
+        services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
+        services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
+
+        // Invariant 7: the token endpoint has its own client, which never carries this handler.
+        services.AddHttpClient(DeviceAuthConstants.BackchannelName(name))
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler("AuthHandler.TokenEndpoint", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+                if (options.BackchannelMaxRetryAttempts > 0)
+                {
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.BackchannelMaxRetryAttempts,
+                        Delay = DeviceAuthConstants.BackchannelFirstRetryDelay,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        ShouldRetryAfterHeader = true,
+                        ShouldHandle = arguments => ValueTask.FromResult(ShouldRetry(arguments.Outcome, arguments.Context)),
+                    });
+                }
+
+                pipeline.AddTimeout(options.BackchannelTimeout);
+            });
+
+        builder.AddHttpMessageHandler(provider => new DeviceAuthHandler(
+            provider.GetRequiredKeyedService<DeviceAuthSession>(name),
+            (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory)));
+
+        return new DeviceAuthBuilder(name, services);
+    }
+
+    /// <summary>
+    /// Which failed token-endpoint calls are retried. Requests marked idempotent (device-code polls,
+    /// discovery) retry on any transient failure. A refresh retries only when the server cannot
+    /// have redeemed the refresh token: it was never reached, or it said it did not process the
+    /// request (429, 503). After a timeout, a reset mid-response, or a 500/502/504 it may have
+    /// rotated the token already, and a second attempt with the old one could revoke the grant
+    /// (RFC 9700 §4.14); the session reports a transient failure instead and tries again later,
+    /// after re-reading the store.
+    /// </summary>
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        var request = context.GetRequestMessage();
+        if (request is not null && request.Options.TryGetValue(TokenEndpointClient.Idempotent, out var idempotent) && idempotent)
+        {
+            return HttpClientResiliencePredicates.IsTransient(outcome);
+        }
+
+        return outcome switch
+        {
+            { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } } => true,
+            { Exception: HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } } => true,
+            { Result.StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } => true,
+            _ => false,
+        };
+    }
+}

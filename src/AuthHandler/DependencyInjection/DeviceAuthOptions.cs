@@ -1,0 +1,108 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AuthHandler;
+
+/// <summary>
+/// Options of one HTTP client's device-auth handler and session. Named after the client, bound
+/// from code or configuration, and validated when the host starts (or the session is first used).
+/// </summary>
+public sealed class DeviceAuthOptions
+{
+    /// <summary>
+    /// Gets or sets the authorization server's issuer URL, e.g. <c>https://id.example.com</c>.
+    /// HTTPS is required except on loopback.
+    /// </summary>
+    [Required]
+    public string? Authority { get; set; }
+
+    /// <summary>Gets or sets the OAuth client id.</summary>
+    [Required]
+    public string? ClientId { get; set; }
+
+    /// <summary>Gets or sets the client secret, for confidential clients. Never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Gets or sets how the client authenticates to the token endpoint.</summary>
+    /// <value>The default value is <see cref="ClientAuthenticationMethod.Automatic"/>.</value>
+    public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.Automatic;
+
+    /// <summary>Gets or sets the space-separated scopes to request.</summary>
+    public string? Scope { get; set; }
+
+    /// <summary>Gets or sets the token endpoint. HTTPS is required except on loopback.</summary>
+    [Required]
+    public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>
+    /// Gets the origins (<c>https://host[:port]</c>) that receive the token, in addition to the
+    /// origin of the client's <see cref="HttpClient.BaseAddress"/>. Requests to any other origin
+    /// pass through untouched: no token, no device headers. HTTPS is required except on loopback.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// Gets or sets how long before expiry a background refresh starts while requests keep using
+    /// the current token. The window used is never more than half the token's lifetime.
+    /// </summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan RefreshWindow { get; set; } = DeviceAuthConstants.RefreshWindow;
+
+    /// <summary>
+    /// Gets or sets how long before expiry a token counts as expired, so that requests wait for a
+    /// new one (it covers clock skew and time in transit). Capped at a quarter of the token's lifetime.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan ExpirySkew { get; set; } = DeviceAuthConstants.ExpirySkew;
+
+    /// <summary>Gets or sets the lifetime assumed when a token response has no usable <c>expires_in</c>.</summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan DefaultTokenLifetime { get; set; } = DeviceAuthConstants.DefaultTokenLifetime;
+
+    /// <summary>Gets or sets how long to wait after a failed background refresh before the next one.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan RefreshRetryDelay { get; set; } = DeviceAuthConstants.RefreshRetryDelay;
+
+    /// <summary>Gets or sets the request header that carries the token (e.g. <c>Proxy-Authorization</c>).</summary>
+    /// <value>The default value is <c>Authorization</c>.</value>
+    public string AuthorizationHeaderName { get; set; } = DeviceAuthConstants.AuthorizationHeaderName;
+
+    /// <summary>
+    /// Gets or sets the scheme written before the token. When not set, the token response's
+    /// <c>token_type</c> is used (<c>Bearer</c> when absent).
+    /// </summary>
+    public string? AuthorizationScheme { get; set; }
+
+    /// <summary>Gets or sets what a request gets when the user must sign in again.</summary>
+    /// <value>The default value is <see cref="SignInRequiredBehavior.ReturnUnauthorizedResponse"/>.</value>
+    public SignInRequiredBehavior SignInRequiredBehavior { get; set; } = SignInRequiredBehavior.ReturnUnauthorizedResponse;
+
+    /// <summary>
+    /// Gets or sets the callback for the unauthorized signal: the session signed out and the user
+    /// must sign in again. Called once per transition, after waiting requests were released.
+    /// </summary>
+    public Func<OnUnauthorizedArguments, ValueTask>? OnUnauthorized { get; set; }
+
+    /// <summary>Gets or sets the device headers sent with every request.</summary>
+    public DeviceHeaderOptions DeviceHeaders { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the directory of the persisted device id (and of the token files, with the
+    /// file store). Created owner-only on Unix.
+    /// </summary>
+    /// <value>The default value is <c>AuthHandler</c> in the user's application-data directory (<c>~/.config/AuthHandler</c> on Linux).</value>
+    public string? StorageDirectory { get; set; }
+
+    /// <summary>Gets or sets the timeout of one attempt to call the token endpoint.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan BackchannelTimeout { get; set; } = DeviceAuthConstants.BackchannelTimeout;
+
+    /// <summary>
+    /// Gets or sets how many times a failed token-endpoint call is retried (exponential back-off
+    /// with jitter from 1 s, honouring <c>Retry-After</c>). A refresh is retried only when the
+    /// server cannot have redeemed the refresh token: the connection was refused, or it answered
+    /// 429 or 503.
+    /// </summary>
+    /// <value>The default value is 2.</value>
+    [Range(0, 10)]
+    public int BackchannelMaxRetryAttempts { get; set; } = DeviceAuthConstants.BackchannelMaxRetryAttempts;
+}

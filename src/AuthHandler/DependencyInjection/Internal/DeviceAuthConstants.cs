@@ -1,0 +1,31 @@
+namespace AuthHandler;
+
+internal static class DeviceAuthConstants
+{
+    public static readonly TimeSpan RefreshWindow = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ExpirySkew = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromHours(1);
+    public static readonly TimeSpan RefreshRetryDelay = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan BackchannelTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan BackchannelFirstRetryDelay = TimeSpan.FromSeconds(1);
+    public const int BackchannelMaxRetryAttempts = 2;
+    public const string AuthorizationHeaderName = "Authorization";
+    public const string LoggerCategory = "AuthHandler";
+    public const string BackchannelPrefix = "AuthHandler.Backchannel:";
+
+    public static string BackchannelName(string clientName) => BackchannelPrefix + clientName;
+
+    public static string DefaultStorageDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify), "AuthHandler");
+
+    /// <summary>
+    /// One store entry per authority, client id and scope set (scopes sorted, so their order in
+    /// the options does not matter).
+    /// </summary>
+    public static string StoreKey(string authority, string clientId, string? scope)
+    {
+        var scopes = (scope ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Array.Sort(scopes, StringComparer.Ordinal);
+        return $"{authority.TrimEnd('/')}|{clientId}|{string.Join(' ', scopes)}";
+    }
+}

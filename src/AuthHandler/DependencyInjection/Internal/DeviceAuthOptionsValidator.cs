@@ -1,0 +1,146 @@
+using AuthHandler.Http.Internal;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
+
+namespace AuthHandler.DependencyInjection.Internal;
+
+/// <summary>Attribute rules ([Required], [Range]), source-generated.</summary>
+[OptionsValidator]
+internal sealed partial class DeviceAuthOptionsAttributeValidator : IValidateOptions<DeviceAuthOptions>
+{
+}
+
+/// <summary>Rules that span fields or need the HTTP client's configuration.</summary>
+internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOptions>
+{
+    private readonly IOptionsMonitor<HttpClientFactoryOptions> _factoryOptions;
+
+    public DeviceAuthOptionsValidator(IOptionsMonitor<HttpClientFactoryOptions> factoryOptions) => _factoryOptions = factoryOptions;
+
+    public ValidateOptionsResult Validate(string? name, DeviceAuthOptions options)
+    {
+        var failures = new List<string>();
+        var prefix = $"DeviceAuthOptions for HTTP client '{name}': ";
+
+        if (options.Authority is not null)
+        {
+            if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority))
+            {
+                failures.Add(prefix + $"Authority '{options.Authority}' is not an absolute URL.");
+            }
+            else if (!OriginSet.IsSecure(authority))
+            {
+                failures.Add(prefix + $"Authority '{options.Authority}' must use https (http is allowed only on loopback).");
+            }
+        }
+
+        if (options.TokenEndpoint is { } tokenEndpoint && (!tokenEndpoint.IsAbsoluteUri || !OriginSet.IsSecure(tokenEndpoint)))
+        {
+            failures.Add(prefix + $"TokenEndpoint '{tokenEndpoint}' must be an absolute https URL (http is allowed only on loopback).");
+        }
+
+        if (options.ClientAuthentication is ClientAuthenticationMethod.ClientSecretBasic or ClientAuthenticationMethod.ClientSecretPost
+            && string.IsNullOrEmpty(options.ClientSecret))
+        {
+            failures.Add(prefix + $"ClientAuthentication {options.ClientAuthentication} needs a ClientSecret.");
+        }
+
+        CheckOrigins(name, options, prefix, failures);
+
+        if (options.RefreshWindow < TimeSpan.Zero)
+        {
+            failures.Add(prefix + "RefreshWindow must not be negative.");
+        }
+
+        if (options.ExpirySkew < TimeSpan.Zero)
+        {
+            failures.Add(prefix + "ExpirySkew must not be negative.");
+        }
+
+        if (options.DefaultTokenLifetime <= TimeSpan.Zero)
+        {
+            failures.Add(prefix + "DefaultTokenLifetime must be positive.");
+        }
+
+        if (options.RefreshRetryDelay < TimeSpan.Zero)
+        {
+            failures.Add(prefix + "RefreshRetryDelay must not be negative.");
+        }
+
+        if (options.BackchannelTimeout <= TimeSpan.Zero)
+        {
+            failures.Add(prefix + "BackchannelTimeout must be positive.");
+        }
+
+        if (!IsHeaderName(options.AuthorizationHeaderName))
+        {
+            failures.Add(prefix + $"AuthorizationHeaderName '{options.AuthorizationHeaderName}' is not a valid header name.");
+        }
+
+        if (options.AuthorizationScheme is { } scheme && !IsHeaderName(scheme))
+        {
+            failures.Add(prefix + $"AuthorizationScheme '{scheme}' is not a valid scheme token.");
+        }
+
+        var deviceHeaders = options.DeviceHeaders;
+        if (deviceHeaders is null)
+        {
+            failures.Add(prefix + "DeviceHeaders must not be null.");
+        }
+        else if (deviceHeaders.Enabled)
+        {
+            if (!IsHeaderName(deviceHeaders.Prefix + "Id"))
+            {
+                failures.Add(prefix + $"DeviceHeaders.Prefix '{deviceHeaders.Prefix}' does not make valid header names.");
+            }
+
+            foreach (var header in deviceHeaders.AdditionalHeaders.Keys)
+            {
+                if (!IsHeaderName(header))
+                {
+                    failures.Add(prefix + $"DeviceHeaders.AdditionalHeaders has an invalid header name '{header}'.");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void CheckOrigins(string? name, DeviceAuthOptions options, string prefix, List<string> failures)
+    {
+        foreach (var value in options.AllowedOrigins)
+        {
+            if (OriginSet.TryParseOrigin(value) is not { } origin)
+            {
+                failures.Add(prefix + $"AllowedOrigins entry '{value}' is not an origin such as https://api.example.com.");
+            }
+            else if (!OriginSet.IsSecure(origin))
+            {
+                failures.Add(prefix + $"AllowedOrigins entry '{value}' must use https (http is allowed only on loopback).");
+            }
+        }
+
+        var baseAddress = ClientBaseAddress.Find(_factoryOptions, name ?? Options.DefaultName);
+        if (baseAddress is not null && baseAddress.IsAbsoluteUri && !OriginSet.IsSecure(baseAddress))
+        {
+            failures.Add(prefix + $"the client's BaseAddress '{baseAddress}' must use https to receive tokens (http is allowed only on loopback).");
+        }
+
+        if (baseAddress is null && options.AllowedOrigins.Count == 0)
+        {
+            failures.Add(prefix + "no origin may receive the token: set the client's BaseAddress or add AllowedOrigins.");
+        }
+    }
+
+    private static bool IsHeaderName(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        // False for malformed names and for content headers, which a request cannot carry.
+        using var probe = new HttpRequestMessage();
+        return probe.Headers.TryAddWithoutValidation(value, "x");
+    }
+}

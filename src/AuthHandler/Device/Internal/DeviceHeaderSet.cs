@@ -1,0 +1,69 @@
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using AuthHandler.Protocol.Internal;
+
+namespace AuthHandler.Device.Internal;
+
+/// <summary>The device headers, computed once; applying them is a loop over a fixed array.</summary>
+internal sealed class DeviceHeaderSet
+{
+    public static readonly DeviceHeaderSet Empty = new([]);
+
+    private readonly KeyValuePair<string, string>[] _headers;
+
+    private DeviceHeaderSet(KeyValuePair<string, string>[] headers) => _headers = headers;
+
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+
+    public static DeviceHeaderSet Create(DeviceHeaderOptions options, string storageDirectory)
+    {
+        if (!options.Enabled)
+        {
+            return Empty;
+        }
+
+        var entry = Assembly.GetEntryAssembly();
+        var prefix = options.Prefix;
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new(prefix + "Platform", Clean(options.Platform ?? entry?.GetName().Name)),
+            new(prefix + "App-Version", Clean(options.AppVersion ?? AppVersionOf(entry))),
+            new(prefix + "Name", Clean(options.DeviceName ?? Environment.MachineName)),
+            new(prefix + "Model", Clean($"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}")),
+            new(prefix + "OS-Version", Clean(Environment.OSVersion.VersionString)),
+            new(prefix + "Id", Clean(options.DeviceId ?? DeviceIdFile.GetOrCreate(storageDirectory))),
+        };
+
+        foreach (var (name, value) in options.AdditionalHeaders)
+        {
+            headers.Add(new(name, Clean(value)));
+        }
+
+        return new DeviceHeaderSet([.. headers]);
+    }
+
+    public void ApplyTo(HttpRequestHeaders headers)
+    {
+        foreach (var (name, value) in _headers)
+        {
+            headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    private static string? AppVersionOf(Assembly? assembly)
+    {
+        var version = assembly?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly?.GetName().Version?.ToString();
+
+        // Drop the source-revision suffix the SDK appends ("1.2.3+abc123").
+        var plus = version?.IndexOf('+', StringComparison.Ordinal) ?? -1;
+        return plus > 0 ? version![..plus] : version;
+    }
+
+    private static string Clean(string? value)
+    {
+        var cleaned = value is null ? string.Empty : Text.PrintableAscii(value, 256);
+        return cleaned.Length == 0 ? "unknown" : cleaned;
+    }
+}

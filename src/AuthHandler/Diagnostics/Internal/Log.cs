@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace AuthHandler.Diagnostics.Internal;
+
+/// <summary>
+/// Every log line the library writes. Event ids are stable. No token, code or secret is ever an
+/// argument here: the only values are client names, counts, durations, OAuth error codes and
+/// status codes.
+/// </summary>
+internal static partial class Log
+{
+    public const string CategoryName = "AuthHandler";
+
+    [LoggerMessage(1, LogLevel.Debug, "Refreshing the access token of client {ClientName}")]
+    public static partial void RefreshStarted(ILogger logger, string clientName);
+
+    [LoggerMessage(2, LogLevel.Information, "Refreshed the access token of client {ClientName}; it expires in {ExpiresInSeconds} s; refresh token rotated: {Rotated}")]
+    public static partial void RefreshSucceeded(ILogger logger, string clientName, long expiresInSeconds, bool rotated);
+
+    [LoggerMessage(3, LogLevel.Warning, "The authorization server rejected the refresh token of client {ClientName} ({Error}); the session is signed out")]
+    public static partial void RefreshRejected(ILogger logger, string clientName, string error);
+
+    [LoggerMessage(4, LogLevel.Warning, "Refreshing the access token of client {ClientName} failed ({Failure}, status {StatusCode}, error {Error}); the tokens are kept")]
+    public static partial void RefreshFailed(ILogger logger, string clientName, TokenEndpointFailure failure, int? statusCode, string? error, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Error, "The token endpoint rejected client {ClientName} itself ({Error}); check ClientId, ClientSecret, ClientAuthentication and Scope. The user stays signed in")]
+    public static partial void ClientConfigurationError(ILogger logger, string clientName, string error);
+
+    [LoggerMessage(6, LogLevel.Debug, "Client {ClientName} took tokens from the store that another session or process wrote")]
+    public static partial void AdoptedStoredTokens(ILogger logger, string clientName);
+
+    [LoggerMessage(7, LogLevel.Warning, "Client {ClientName} needs a new sign-in ({Reason})")]
+    public static partial void SignInRequired(ILogger logger, string clientName, UnauthorizedReason reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "The API answered 401 to client {ClientName}; retrying once with a new access token")]
+    public static partial void RetryingAfterUnauthorized(ILogger logger, string clientName);
+
+    [LoggerMessage(9, LogLevel.Debug, "The API answered 401 with error {Error} to client {ClientName}; a new token would not help, so the request is not retried")]
+    public static partial void NotRetriedChallenge(ILogger logger, string clientName, string error);
+
+    [LoggerMessage(10, LogLevel.Warning, "The API answered 401 to client {ClientName} but the request body cannot be sent again ({ContentType}); returning the 401. Use buffered content (ByteArrayContent, StringContent, JsonContent) or set DeviceAuthRequestOptions.ContentCanBeResent")]
+    public static partial void NotRetriedBody(ILogger logger, string clientName, string contentType);
+
+    [LoggerMessage(11, LogLevel.Warning, "Client {ClientName} could not get a new token; using the current one, which expires in {RemainingSeconds} s")]
+    public static partial void UsingCurrentToken(ILogger logger, string clientName, long remainingSeconds);
+
+    [LoggerMessage(12, LogLevel.Error, "Client {ClientName} could not write its tokens to the store; they are kept in memory")]
+    public static partial void StoreWriteFailed(ILogger logger, string clientName, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Error, "A handler of the unauthorized signal of client {ClientName} threw")]
+    public static partial void SignalHandlerFailed(ILogger logger, string clientName, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Debug, "A request of client {ClientName} joined a refresh already in flight")]
+    public static partial void JoinedRefresh(ILogger logger, string clientName);
+
+    [LoggerMessage(15, LogLevel.Error, "Client {ClientName} could not delete its rejected tokens from the store")]
+    public static partial void StoreRemoveFailed(ILogger logger, string clientName, Exception exception);
+}

@@ -1,0 +1,37 @@
+namespace AuthHandler.Protocol.Internal;
+
+/// <summary>A successful RFC 6749 §5.1 token response, as the server sent it.</summary>
+internal sealed class TokenResponse
+{
+    public required string AccessToken { get; init; }
+
+    public string? TokenType { get; init; }
+
+    public TimeSpan? ExpiresIn { get; init; }
+
+    public string? RefreshToken { get; init; }
+
+    public TimeSpan? RefreshTokenExpiresIn { get; init; }
+
+    public string? Scope { get; init; }
+
+    /// <summary>
+    /// Turns the response into a token set received at <paramref name="now"/>. A response without
+    /// a refresh token keeps the refresh token of <paramref name="previous"/> (RFC 6749 §6: the server may
+    /// leave the refresh token unchanged).
+    /// </summary>
+    public TokenSet ToTokenSet(DateTimeOffset now, TimeSpan defaultLifetime, TokenSet? previous)
+    {
+        var keepPrevious = RefreshToken is null && previous is not null;
+        return new TokenSet(AccessToken, now + (ExpiresIn ?? defaultLifetime))
+        {
+            TokenType = string.IsNullOrEmpty(TokenType) ? "Bearer" : TokenType,
+            RefreshToken = keepPrevious ? previous!.RefreshToken : RefreshToken,
+            RefreshTokenExpiresAt = keepPrevious
+                ? previous!.RefreshTokenExpiresAt
+                : RefreshTokenExpiresIn is { } refreshLifetime ? now + refreshLifetime : null,
+            Scope = Scope ?? previous?.Scope,
+            IssuedAt = now,
+        };
+    }
+}

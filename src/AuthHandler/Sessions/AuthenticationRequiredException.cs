@@ -1,0 +1,58 @@
+namespace AuthHandler;
+
+/// <summary>
+/// The session needs the user to sign in again. Thrown by requests when
+/// <see cref="DeviceAuthOptions.SignInRequiredBehavior"/> is
+/// <see cref="SignInRequiredBehavior.ThrowException"/>.
+/// </summary>
+public sealed class AuthenticationRequiredException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public AuthenticationRequiredException()
+        : base("A sign-in is required.")
+    {
+        ClientName = string.Empty;
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">What happened.</param>
+    public AuthenticationRequiredException(string message)
+        : base(message)
+    {
+        ClientName = string.Empty;
+    }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    /// <param name="message">What happened.</param>
+    /// <param name="innerException">The cause.</param>
+    public AuthenticationRequiredException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        ClientName = string.Empty;
+    }
+
+    /// <summary>Creates the exception for a session.</summary>
+    /// <param name="clientName">The HTTP client name of the session.</param>
+    /// <param name="reason">Why a sign-in is needed, when known.</param>
+    public AuthenticationRequiredException(string clientName, UnauthorizedReason? reason)
+        : base($"The HTTP client '{clientName}' needs the user to sign in again ({Describe(reason)}).")
+    {
+        ClientName = clientName;
+        Reason = reason;
+    }
+
+    /// <summary>Gets the HTTP client name of the session.</summary>
+    public string ClientName { get; }
+
+    /// <summary>Gets why a sign-in is needed, when known.</summary>
+    public UnauthorizedReason? Reason { get; }
+
+    private static string Describe(UnauthorizedReason? reason) => reason switch
+    {
+        UnauthorizedReason.NoTokens => "no tokens are stored",
+        UnauthorizedReason.RefreshRejected => "the authorization server rejected the refresh token",
+        UnauthorizedReason.RefreshTokenExpired => "the refresh token has expired",
+        UnauthorizedReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
+        _ => "the session is signed out",
+    };
+}

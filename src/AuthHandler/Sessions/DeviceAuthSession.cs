@@ -1,0 +1,550 @@
+using System.Diagnostics;
+using AuthHandler.Device.Internal;
+using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Http.Internal;
+using AuthHandler.Protocol.Internal;
+using AuthHandler.Sessions.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace AuthHandler;
+
+/// <summary>
+/// The sign-in state of one HTTP client registration: the current tokens, when to refresh them,
+/// the single refresh that all concurrent callers share, and the unauthorized signal.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One session exists per client name, as a keyed singleton:
+/// <c>services.GetRequiredKeyedService&lt;DeviceAuthSession&gt;(clientName)</c>. The handlers that
+/// <see cref="System.Net.Http.IHttpClientFactory"/> creates and recycles hold no state of their
+/// own; they all use this session.
+/// </para>
+/// <para>
+/// A fresh token costs one volatile read. Inside the refresh window one background refresh runs
+/// while requests keep using the current token; past expiry minus skew, requests wait for it. A
+/// refresh runs for the session's lifetime, never a caller's cancellation token, and always
+/// completes, so no waiter hangs.
+/// </para>
+/// </remarks>
+[DebuggerDisplay("DeviceAuthSession {Name,nq}: {State}")]
+public sealed class DeviceAuthSession : IAsyncDisposable
+{
+    private static readonly Task<RefreshOutcome> SignedOutOutcome = Task.FromResult(RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens));
+
+    private readonly Lock _gate = new();
+    private readonly ITokenStore _store;
+    private readonly IRefreshLock _refreshLock;
+    private readonly TokenEndpointClient _tokenClient;
+    private readonly Uri _tokenEndpoint;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Func<OnUnauthorizedArguments, ValueTask>? _onUnauthorized;
+    private readonly string? _schemeOverride;
+    private readonly TimeSpan _refreshWindow;
+    private readonly TimeSpan _expirySkew;
+    private readonly TimeSpan _defaultLifetime;
+    private readonly TimeSpan _refreshRetryDelay;
+
+    private volatile TokenSnapshot? _snapshot;
+    private volatile SessionState _state;
+    private volatile TaskCompletionSource<RefreshOutcome>? _pending;
+    private UnauthorizedReason? _signedOutReason;
+    private long _backgroundRetryAtTicks;
+
+    // Bumped by SetTokensAsync and SignOutAsync so that a refresh that was already running when
+    // the app changed the tokens does not overwrite the app's choice when it completes.
+    private int _generation;
+
+    internal DeviceAuthSession(
+        string name,
+        DeviceAuthOptions options,
+        Uri tokenEndpoint,
+        string storeKey,
+        OriginSet origins,
+        DeviceHeaderSet deviceHeaders,
+        ITokenStore store,
+        IRefreshLock refreshLock,
+        TokenEndpointClient tokenClient,
+        TimeProvider time,
+        ILogger logger)
+    {
+        Name = name;
+        StoreKey = storeKey;
+        Origins = origins;
+        DeviceHeaders = deviceHeaders;
+        HeaderName = options.AuthorizationHeaderName;
+        SignInRequiredBehavior = options.SignInRequiredBehavior;
+        _schemeOverride = options.AuthorizationScheme;
+        _refreshWindow = options.RefreshWindow;
+        _expirySkew = options.ExpirySkew;
+        _defaultLifetime = options.DefaultTokenLifetime;
+        _refreshRetryDelay = options.RefreshRetryDelay;
+        _onUnauthorized = options.OnUnauthorized;
+        _tokenEndpoint = tokenEndpoint;
+        _store = store;
+        _refreshLock = refreshLock;
+        _tokenClient = tokenClient;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Raised once each time the session moves to <see cref="SessionState.SignedOut"/> because the
+    /// user must sign in again (no tokens, refresh token rejected or expired). Not raised by
+    /// <see cref="SignOutAsync"/>. Handlers run after waiting requests have been released.
+    /// </summary>
+    public event EventHandler<OnUnauthorizedArguments>? Unauthorized;
+
+    /// <summary>Raised after each successful call to the token endpoint's refresh grant.</summary>
+    public event EventHandler<OnRefreshedArguments>? Refreshed;
+
+    /// <summary>Gets the HTTP client name this session serves.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the key under which the session's tokens are kept in the token store.</summary>
+    public string StoreKey { get; }
+
+    /// <summary>Gets the session's state.</summary>
+    public SessionState State => _state;
+
+    /// <summary>Gets when the current access token expires, or <see langword="null"/> when there is none.</summary>
+    public DateTimeOffset? AccessTokenExpiresAt => _snapshot?.Tokens.ExpiresAt;
+
+    internal OriginSet Origins { get; }
+
+    internal DeviceHeaderSet DeviceHeaders { get; }
+
+    internal string HeaderName { get; }
+
+    internal SignInRequiredBehavior SignInRequiredBehavior { get; }
+
+    /// <summary>Why the session is signed out, when it signed itself out.</summary>
+    internal UnauthorizedReason? SignedOutReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _signedOutReason;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Signs the session in with tokens obtained elsewhere: stores them and uses them for the
+    /// next request.
+    /// </summary>
+    /// <param name="tokens">The tokens.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    /// <returns>A task that completes when the tokens are stored and in use.</returns>
+    public async ValueTask SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (handle.ConfigureAwait(false))
+        {
+            await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _generation++;
+                _snapshot = CreateSnapshot(tokens);
+                _state = SessionState.SignedIn;
+                _signedOutReason = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Signs out: deletes the stored tokens and moves to <see cref="SessionState.SignedOut"/>.
+    /// Does not raise <see cref="Unauthorized"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the store delete.</param>
+    /// <returns>A task that completes when the tokens are deleted.</returns>
+    public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
+    {
+        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (handle.ConfigureAwait(false))
+        {
+            await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _generation++;
+                _snapshot = null;
+                _state = SessionState.SignedOut;
+                _signedOutReason = null;
+            }
+        }
+    }
+
+    /// <summary>Stops any refresh in flight. Waiting requests get a transient failure.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Completes when the refresh in flight, if any, has published its outcome.</summary>
+    internal Task WhenRefreshCompleted() => _pending?.Task ?? Task.CompletedTask;
+
+    /// <summary>
+    /// The token for a request, or null when a sign-in is required. The hot path: when the
+    /// token is fresh this is one volatile read and a clock read, with no allocation.
+    /// </summary>
+    internal ValueTask<TokenSnapshot?> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null)
+        {
+            var now = _time.GetUtcNow();
+            if (now < snapshot.RefreshAt)
+            {
+                return new ValueTask<TokenSnapshot?>(snapshot);
+            }
+
+            if (now < snapshot.MustRefreshAt)
+            {
+                RefreshAhead(snapshot, now);
+                return new ValueTask<TokenSnapshot?>(snapshot);
+            }
+        }
+        else if (_state == SessionState.SignedOut)
+        {
+            return new ValueTask<TokenSnapshot?>((TokenSnapshot?)null);
+        }
+
+        return WaitForTokenAsync(snapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// Compare-and-refresh after the API rejected <paramref name="rejected"/>: if another caller
+    /// has already replaced it, returns the replacement without a new refresh. Returns null when
+    /// a sign-in is required; throws <see cref="TokenEndpointException"/> on a transient failure.
+    /// </summary>
+    internal async ValueTask<TokenSnapshot?> RefreshAsync(TokenSnapshot rejected, CancellationToken cancellationToken)
+    {
+        var outcome = await JoinRefresh(rejected).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is not null)
+        {
+            throw outcome.NewException();
+        }
+
+        return outcome.Snapshot;
+    }
+
+    private async ValueTask<TokenSnapshot?> WaitForTokenAsync(TokenSnapshot? stale, CancellationToken cancellationToken)
+    {
+        var outcome = await JoinRefresh(stale).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is null)
+        {
+            return outcome.Snapshot;
+        }
+
+        // The refresh failed transiently. A token inside the skew is still valid at the server:
+        // using it beats failing the request.
+        var current = outcome.Snapshot ?? stale;
+        var remaining = current is null ? TimeSpan.Zero : current.Tokens.ExpiresAt - _time.GetUtcNow();
+        if (remaining > TimeSpan.Zero)
+        {
+            Log.UsingCurrentToken(_logger, Name, (long)remaining.TotalSeconds);
+            return current;
+        }
+
+        throw outcome.NewException();
+    }
+
+    private void RefreshAhead(TokenSnapshot snapshot, DateTimeOffset now)
+    {
+        // Lock-free checks first, so requests inside the window do not contend while one
+        // background refresh runs or while a failed one backs off.
+        if (_pending is not null || now.UtcTicks < Volatile.Read(ref _backgroundRetryAtTicks))
+        {
+            return;
+        }
+
+        _ = JoinRefresh(snapshot);
+    }
+
+    /// <summary>
+    /// Joins the refresh in flight or starts one for <paramref name="replacing"/> (null: the
+    /// first read of the store). Never starts a second refresh while one runs.
+    /// </summary>
+    private Task<RefreshOutcome> JoinRefresh(TokenSnapshot? replacing)
+    {
+        TaskCompletionSource<RefreshOutcome> pending;
+        int generation;
+        lock (_gate)
+        {
+            var current = _snapshot;
+            if (current is not null && !ReferenceEquals(current, replacing))
+            {
+                // Someone already replaced the token this caller has: use theirs.
+                return Task.FromResult(RefreshOutcome.Token(current));
+            }
+
+            if (current is null && _state == SessionState.SignedOut)
+            {
+                return SignedOutOutcome;
+            }
+
+            if (_pending is { } running)
+            {
+                Log.JoinedRefresh(_logger, Name);
+                return running.Task;
+            }
+
+            pending = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending = pending;
+            generation = _generation;
+        }
+
+        _ = RunRefreshAsync(pending, replacing, generation);
+        return pending.Task;
+    }
+
+    /// <summary>Runs one refresh to completion and publishes its outcome. Never throws.</summary>
+    private async Task RunRefreshAsync(TaskCompletionSource<RefreshOutcome> pending, TokenSnapshot? replacing, int generation)
+    {
+        RefreshOutcome outcome;
+        try
+        {
+            outcome = await RefreshCoreAsync(replacing, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A store or lock failure, or the session being disposed: transient, tokens kept.
+            var failure = new TokenEndpointException(TokenEndpointFailure.Transient, $"Refreshing the access token failed: {ex.Message}", innerException: ex);
+            Log.RefreshFailed(_logger, Name, failure.Failure, null, null, ex);
+            outcome = RefreshOutcome.Failed(failure);
+        }
+
+        var signedOut = false;
+        lock (_gate)
+        {
+            if (generation != _generation)
+            {
+                // The app set or removed tokens meanwhile; its choice stands.
+                outcome = _snapshot is { } current ? RefreshOutcome.Token(current) : RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
+            }
+            else if (outcome.Failure is null && outcome.Snapshot is { } snapshot)
+            {
+                _snapshot = snapshot;
+                _state = SessionState.SignedIn;
+            }
+            else if (outcome.SignedOutReason is not null)
+            {
+                _snapshot = null;
+                _state = SessionState.SignedOut;
+                _signedOutReason = outcome.SignedOutReason;
+                signedOut = true;
+            }
+            else
+            {
+                // A transient failure keeps the tokens: the ones held, or the ones just read from
+                // the store on the first request.
+                if (_snapshot is null && outcome.Snapshot is { } stored)
+                {
+                    _snapshot = stored;
+                    _state = SessionState.SignedIn;
+                }
+
+                Volatile.Write(ref _backgroundRetryAtTicks, (_time.GetUtcNow() + _refreshRetryDelay).UtcTicks);
+            }
+
+            _pending = null;
+        }
+
+        pending.SetResult(outcome);
+
+        if (signedOut)
+        {
+            await RaiseUnauthorizedAsync(new OnUnauthorizedArguments(Name, outcome.SignedOutReason!.Value, outcome.Error)).ConfigureAwait(false);
+        }
+        else if (outcome.Refreshed)
+        {
+            RaiseRefreshed(new OnRefreshedArguments(Name, outcome.Snapshot!.Tokens.ExpiresAt, outcome.RefreshTokenRotated));
+        }
+    }
+
+    private async Task<RefreshOutcome> RefreshCoreAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
+    {
+        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (handle.ConfigureAwait(false))
+        {
+            // Invariant 5: read the refresh token inside the lock. Another session or process
+            // may have refreshed since this caller read its token.
+            var stored = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return SignedOut(UnauthorizedReason.NoTokens, null);
+            }
+
+            var storedSnapshot = CreateSnapshot(stored);
+            if (stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+            {
+                if (replacing is not null)
+                {
+                    Log.AdoptedStoredTokens(_logger, Name);
+                }
+
+                return RefreshOutcome.Token(storedSnapshot);
+            }
+
+            if (stored.RefreshToken is null)
+            {
+                return SignedOut(UnauthorizedReason.NoRefreshToken, null);
+            }
+
+            if (stored.RefreshTokenExpiresAt <= _time.GetUtcNow())
+            {
+                return SignedOut(UnauthorizedReason.RefreshTokenExpired, null);
+            }
+
+            try
+            {
+                return await RedeemAsync(stored, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenEndpointException ex)
+            {
+                Log.RefreshFailed(_logger, Name, ex.Failure, (int?)ex.StatusCode, ex.Error, ex);
+                return RefreshOutcome.Failed(ex, storedSnapshot);
+            }
+        }
+    }
+
+    /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
+    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, CancellationToken cancellationToken)
+    {
+        Log.RefreshStarted(_logger, Name);
+        var answer = await _tokenClient.RefreshAsync(_tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+
+        if (answer.Tokens is { } response)
+        {
+            var next = response.ToTokenSet(now, _defaultLifetime, stored);
+            try
+            {
+                await _store.SetAsync(StoreKey, next, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The old refresh token may be rotated away already: the new tokens in memory
+                // are the only valid ones, so keep serving them.
+                Log.StoreWriteFailed(_logger, Name, ex);
+            }
+
+            Log.RefreshSucceeded(_logger, Name, (long)(next.ExpiresAt - now).TotalSeconds, response.RefreshToken is not null);
+            return RefreshOutcome.FromRefresh(CreateSnapshot(next), response.RefreshToken is not null);
+        }
+
+        var error = answer.Error!;
+        if (error.IsGrantRejection)
+        {
+            // Invariant 5: a rejection is final only if no newer refresh token arrived while
+            // we were asking (a process that shares the store but not this lock).
+            var latest = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            if (latest is not null && latest.RefreshToken != stored.RefreshToken)
+            {
+                Log.AdoptedStoredTokens(_logger, Name);
+                return RefreshOutcome.Token(CreateSnapshot(latest));
+            }
+
+            Log.RefreshRejected(_logger, Name, error.Code);
+            try
+            {
+                await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.StoreRemoveFailed(_logger, Name, ex);
+            }
+
+            return SignedOut(UnauthorizedReason.RefreshRejected, error.Code);
+        }
+
+        if (error.IsClientConfiguration)
+        {
+            Log.ClientConfigurationError(_logger, Name, error.Code);
+            throw new TokenEndpointException(
+                TokenEndpointFailure.ClientConfiguration,
+                $"The token endpoint rejected the client '{Name}' with {error.Code}{Describe(error)}. Check ClientId, ClientSecret, ClientAuthentication and Scope; the user stays signed in.",
+                error.Code,
+                answer.StatusCode);
+        }
+
+        throw new TokenEndpointException(
+            TokenEndpointFailure.Transient,
+            $"The token endpoint answered {error.Code}{Describe(error)}; the tokens are kept.",
+            error.Code,
+            answer.StatusCode);
+    }
+
+    private RefreshOutcome SignedOut(UnauthorizedReason reason, string? error)
+    {
+        Log.SignInRequired(_logger, Name, reason);
+        return RefreshOutcome.SignedOut(reason, error);
+    }
+
+    private static string Describe(OAuthError error) =>
+        error.SafeDescription.Length == 0 ? string.Empty : $" ({error.SafeDescription})";
+
+    /// <summary>Computes the header value and the refresh instants once per token.</summary>
+    private TokenSnapshot CreateSnapshot(TokenSet tokens)
+    {
+        var header = (_schemeOverride ?? tokens.TokenType) + " " + tokens.AccessToken;
+        if (tokens.RefreshToken is null)
+        {
+            // Nothing to refresh with: use the token until the API rejects it.
+            return new TokenSnapshot(tokens, header, DateTimeOffset.MaxValue, DateTimeOffset.MaxValue);
+        }
+
+        // Invariant 4: the window is the smaller of the option and half the lifetime; the skew is
+        // capped at a quarter of the lifetime so short-lived tokens are not always "expired".
+        var window = _refreshWindow;
+        var skew = _expirySkew;
+        if (tokens.IssuedAt is { } issuedAt && tokens.ExpiresAt > issuedAt)
+        {
+            var lifetime = tokens.ExpiresAt - issuedAt;
+            window = Min(window, lifetime / 2);
+            skew = Min(skew, lifetime / 4);
+        }
+
+        var mustRefreshAt = tokens.ExpiresAt - skew;
+        var refreshAt = Min(tokens.ExpiresAt - window, mustRefreshAt);
+        return new TokenSnapshot(tokens, header, refreshAt, mustRefreshAt);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private async ValueTask RaiseUnauthorizedAsync(OnUnauthorizedArguments arguments)
+    {
+        try
+        {
+            Unauthorized?.Invoke(this, arguments);
+            if (_onUnauthorized is not null)
+            {
+                await _onUnauthorized(arguments).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.SignalHandlerFailed(_logger, Name, ex);
+        }
+    }
+
+    private void RaiseRefreshed(OnRefreshedArguments arguments)
+    {
+        try
+        {
+            Refreshed?.Invoke(this, arguments);
+        }
+        catch (Exception ex)
+        {
+            Log.SignalHandlerFailed(_logger, Name, ex);
+        }
+    }
+}

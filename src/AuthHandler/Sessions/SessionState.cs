@@ -1,0 +1,17 @@
+namespace AuthHandler;
+
+/// <summary>Whether a session can authorize requests.</summary>
+public enum SessionState
+{
+    /// <summary>The token store has not been read yet; the first request reads it.</summary>
+    Unknown,
+
+    /// <summary>The session holds tokens.</summary>
+    SignedIn,
+
+    /// <summary>
+    /// The session holds no usable tokens: none were stored, the refresh token was rejected or
+    /// expired, or the app signed out. Requests fail fast until a new sign-in.
+    /// </summary>
+    SignedOut,
+}

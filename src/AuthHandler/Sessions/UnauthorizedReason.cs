@@ -1,0 +1,17 @@
+namespace AuthHandler;
+
+/// <summary>Why a session needs the user to sign in again.</summary>
+public enum UnauthorizedReason
+{
+    /// <summary>The token store holds no tokens for this session.</summary>
+    NoTokens,
+
+    /// <summary>The token endpoint rejected the refresh token (<c>invalid_grant</c>, RFC 6749 §5.2).</summary>
+    RefreshRejected,
+
+    /// <summary>The refresh token's own expiry has passed; no call was made.</summary>
+    RefreshTokenExpired,
+
+    /// <summary>The API rejected the access token and there is no refresh token to get another.</summary>
+    NoRefreshToken,
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AuthHandler;
+
+/// <summary>
+/// The tokens a session holds for one sign-in: the access token, the refresh token when the server
+/// issued one, and when each expires. Instances are immutable.
+/// </summary>
+/// <remarks>
+/// <see cref="ToString"/> and the debugger display never show a token value.
+/// </remarks>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class TokenSet
+{
+    /// <summary>Creates a token set.</summary>
+    /// <param name="accessToken">The access token. Must not be empty.</param>
+    /// <param name="expiresAt">When the access token expires.</param>
+    /// <exception cref="ArgumentException"><paramref name="accessToken"/> is empty.</exception>
+    public TokenSet(string accessToken, DateTimeOffset expiresAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        AccessToken = accessToken;
+        ExpiresAt = expiresAt;
+    }
+
+    /// <summary>Gets the access token.</summary>
+    public string AccessToken { get; }
+
+    /// <summary>Gets when the access token expires.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>Gets the token type the server named (RFC 6749 §7.1).</summary>
+    /// <value>The default value is <c>Bearer</c>.</value>
+    public string TokenType { get; init; } = "Bearer";
+
+    /// <summary>Gets the refresh token, or <see langword="null"/> when the server issued none.</summary>
+    public string? RefreshToken { get; init; }
+
+    /// <summary>Gets when the refresh token expires, when the server said so.</summary>
+    public DateTimeOffset? RefreshTokenExpiresAt { get; init; }
+
+    /// <summary>Gets the space-separated scopes the server granted, when it said so.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>
+    /// Gets when the access token was received. Used with <see cref="ExpiresAt"/> to work out the
+    /// token's lifetime, which bounds the refresh window.
+    /// </summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>Returns a description of the token set that contains no token value.</summary>
+    /// <returns>The token type, expiry and whether a refresh token is present.</returns>
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"TokenSet {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, HasRefreshToken = {RefreshToken is not null}, Scope = {Scope} }}");
+}

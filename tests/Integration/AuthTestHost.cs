@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace AuthHandler.Tests.Integration;
+
+/// <summary>
+/// One test's world: a WireMock authorization server and API on loopback, a fake clock, a temp
+/// directory, and a service provider built the strict way. Disposing it checks that no secret
+/// reached the logs, then removes everything it created.
+/// </summary>
+internal sealed class AuthTestHost : IAsyncDisposable
+{
+    public const string ClientName = "api";
+    public const string ClientId = "cli";
+
+    /// <summary>Every token, code and secret in the tests contains this marker, so the log scan can find leaks.</summary>
+    public const string SecretMarker = "SECRET";
+
+    private AuthTestHost(WireMockServer idp, WireMockServer api, string directory)
+    {
+        Idp = idp;
+        Api = api;
+        Directory = directory;
+    }
+
+    public WireMockServer Idp { get; }
+
+    public WireMockServer Api { get; }
+
+    public string Directory { get; }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public MemoryTokenStore Store { get; } = new();
+
+    public ServiceProvider Provider { get; private set; } = null!;
+
+    public FakeLogCollector Logs => Provider.GetFakeLogCollector();
+
+    public DeviceAuthSession Session => Provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+
+    public HttpClient Client => Provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+
+    public Uri TokenEndpoint => new(Idp.Url + "/token");
+
+    public int TokenCalls => Idp.LogEntries.Count(e => e.RequestMessage.Path == "/token");
+
+    public static AuthTestHost Start(
+        Action<DeviceAuthOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        Action<IHttpClientBuilder>? client = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "authhandler-tests-" + Guid.NewGuid().ToString("N"));
+        var host = new AuthTestHost(WireMockServer.Start(), WireMockServer.Start(), directory);
+        var collection = new ServiceCollection();
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
+        collection.AddFakeLogging();
+        collection.AddSingleton<TimeProvider>(host.Time);
+        collection.AddSingleton<ITokenStore>(host.Store);
+        services?.Invoke(collection);
+
+        var builder = collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(host.Api.Url!));
+        client?.Invoke(builder);
+        builder.AddDeviceAuthHandler(o =>
+        {
+            o.Authority = host.Idp.Url;
+            o.ClientId = ClientId;
+            o.TokenEndpoint = host.TokenEndpoint;
+            o.StorageDirectory = directory;
+            configure?.Invoke(o);
+        });
+
+        host.Provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        return host;
+    }
+
+    /// <summary>Stores tokens the way a previous sign-in would have left them.</summary>
+    public ValueTask SeedAsync(string accessToken, string? refreshToken = "rt-1-" + SecretMarker, TimeSpan? lifetime = null)
+    {
+        var now = Time.GetUtcNow();
+        var tokens = new TokenSet(accessToken, now + (lifetime ?? TimeSpan.FromHours(1)))
+        {
+            RefreshToken = refreshToken,
+            IssuedAt = now,
+        };
+        return Store.SetAsync(Session.StoreKey, tokens, CancellationToken.None);
+    }
+
+    /// <summary>The API answers 200 to <paramref name="accessToken"/> and 401 to anything else.</summary>
+    public void ApiAccepts(string accessToken, string path = "/data", string? challenge = "Bearer error=\"invalid_token\"")
+    {
+        Api.Given(Request.Create().WithPath(path).WithHeader("Authorization", "Bearer " + accessToken))
+            .AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        var unauthorized = Response.Create().WithStatusCode(401);
+        if (challenge is not null)
+        {
+            unauthorized = unauthorized.WithHeader("WWW-Authenticate", challenge);
+        }
+
+        Api.Given(Request.Create().WithPath(path)).AtPriority(10).RespondWith(unauthorized);
+    }
+
+    public void TokenEndpointAnswers(object body, int status = 200, TimeSpan? delay = null)
+    {
+        var response = Response.Create().WithStatusCode(status).WithBodyAsJson(body);
+        if (delay is { } d)
+        {
+            response = response.WithDelay(d);
+        }
+
+        Idp.Given(Request.Create().WithPath("/token").UsingPost()).RespondWith(response);
+    }
+
+    public static object Tokens(string accessToken, string? refreshToken = null, int? expiresIn = 3600) =>
+        refreshToken is null
+            ? new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn }
+            : new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn, refresh_token = refreshToken };
+
+    /// <summary>Drives the fake clock forward until <paramref name="task"/> completes (for retry back-offs).</summary>
+    public async Task<T> AdvanceUntil<T>(Task<T> task, TimeSpan step, int maxSteps = 200)
+    {
+        for (var i = 0; i < maxSteps && !task.IsCompleted; i++)
+        {
+            await Task.WhenAny(task, Task.Delay(10));
+            Time.Advance(step);
+        }
+
+        return await task;
+    }
+
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // The suite-wide secret scan: every record any test produced, at any level, with exceptions.
+            foreach (var record in Logs.GetSnapshot())
+            {
+                var text = record.Message + " " + record.Exception + " " + string.Join(' ', record.StructuredState?.Select(kv => kv.Value) ?? []);
+                Assert.DoesNotContain(SecretMarker, text, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await Provider.DisposeAsync();
+            Idp.Stop();
+            Api.Stop();
+            Idp.Dispose();
+            Api.Dispose();
+            if (System.IO.Directory.Exists(Directory))
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+        }
+    }
+}

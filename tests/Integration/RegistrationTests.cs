@@ -1,0 +1,196 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AuthHandler.Tests.Integration;
+
+public sealed class RegistrationTests
+{
+    private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+
+    public static TheoryData<string, string> InvalidOptions => new()
+    {
+        { "no-authority", "Authority" },
+        { "no-client-id", "ClientId" },
+        { "http-authority", "must use https" },
+        { "negative-skew", "ExpirySkew must not be negative" },
+        { "bad-origin", "is not an origin" },
+        { "http-origin", "must use https" },
+        { "secret-missing", "needs a ClientSecret" },
+        { "bad-header", "not a valid header name" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public async Task Validate_InvalidOptions_FailAtStartWithClearMessage(string problem, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com/"))
+            .AddDeviceAuthHandler(o =>
+            {
+                o.Authority = "https://id.example.com";
+                o.ClientId = "cli";
+                o.TokenEndpoint = new Uri("https://id.example.com/token");
+                o.DeviceHeaders.Enabled = false;
+                switch (problem)
+                {
+                    case "no-authority": o.Authority = null; break;
+                    case "no-client-id": o.ClientId = null; break;
+                    case "http-authority": o.Authority = "http://id.example.com"; break;
+                    case "negative-skew": o.ExpirySkew = TimeSpan.FromSeconds(-1); break;
+                    case "bad-origin": o.AllowedOrigins.Add("https://x.example.com/path"); break;
+                    case "http-origin": o.AllowedOrigins.Add("http://x.example.com"); break;
+                    case "secret-missing": o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost; break;
+                    case "bad-header": o.AuthorizationHeaderName = "Bad Header"; break;
+                }
+            });
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var atStart = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var atFirstUse = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredKeyedService<DeviceAuthSession>("api"));
+
+        Assert.Contains(expected, atStart.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, atFirstUse.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_NoBaseAddressAndNoAllowedOrigins_Fails()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("api").AddDeviceAuthHandler(o =>
+        {
+            o.Authority = "https://id.example.com";
+            o.ClientId = "cli";
+            o.TokenEndpoint = new Uri("https://id.example.com/token");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("set the client's BaseAddress or add AllowedOrigins", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_LoopbackHttp_IsAllowed()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri("http://127.0.0.1:5000/"))
+            .AddDeviceAuthHandler(o =>
+            {
+                o.Authority = "http://localhost:5001";
+                o.ClientId = "cli";
+                o.TokenEndpoint = new Uri("http://localhost:5001/token");
+            });
+        using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddDeviceAuthHandler_FromConfiguration_BindsOptions()
+    {
+        await using var host = AuthTestHost.Start();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = host.Idp.Url,
+            ["Auth:ClientId"] = "from-config",
+            ["Auth:TokenEndpoint"] = host.TokenEndpoint.ToString(),
+            ["Auth:ExpirySkew"] = "00:00:10",
+            ["Auth:DeviceHeaders:Enabled"] = "false",
+            ["Auth:AllowedOrigins:0"] = "https://files.example.com",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddHttpClient("configured", c => c.BaseAddress = new Uri(host.Api.Url!))
+            .AddDeviceAuthHandler(configuration.GetSection("Auth"));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var options = provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get("configured");
+
+        Assert.Equal("from-config", options.ClientId);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ExpirySkew);
+        Assert.False(options.DeviceHeaders.Enabled);
+        Assert.Equal(["https://files.example.com"], options.AllowedOrigins);
+        Assert.EndsWith("|from-config|", provider.GetRequiredKeyedService<DeviceAuthSession>("configured").StoreKey, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddDeviceAuthHandler_ConfigurationWithUnknownKey_IsRejected()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = "https://id.example.com",
+            ["Auth:ClientId"] = "cli",
+            ["Auth:TokenEndpoint"] = "https://id.example.com/token",
+            ["Auth:ClientIdd"] = "typo",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com/"))
+            .AddDeviceAuthHandler(configuration.GetSection("Auth"));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get("api"));
+
+        Assert.Contains("ClientIdd", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddDeviceAuthHandler_TypedClient_UsesSessionNamedAfterTheClient()
+    {
+        await using var host = AuthTestHost.Start(services: s =>
+            s.AddHttpClient<TypedApi>(c => c.BaseAddress = new Uri("http://127.0.0.1:1/"))
+                .AddDeviceAuthHandler(o =>
+                {
+                    o.Authority = "http://127.0.0.1:2";
+                    o.ClientId = "typed";
+                    o.TokenEndpoint = new Uri("http://127.0.0.1:2/token");
+                    o.DeviceHeaders.Enabled = false;
+                }));
+
+        var session = host.Provider.GetRequiredKeyedService<DeviceAuthSession>(nameof(TypedApi));
+        var api = host.Provider.GetRequiredService<TypedApi>();
+
+        Assert.Equal(nameof(TypedApi), session.Name);
+        Assert.NotSame(host.Session, session);
+        Assert.NotNull(api.Client);
+    }
+
+    [Fact]
+    public async Task HandlerRecycling_KeepsTheSessionAndDoesNotRefresh()
+    {
+        await using var host = AuthTestHost.Start(client: c => c.SetHandlerLifetime(TimeSpan.FromSeconds(1)).AddHttpMessageHandler(() => new CountingHandler()));
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
+        var session = host.Session;
+        var firstChain = CountingHandler.Created;
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
+
+        // The factory's rotation runs on real timers (the one place tests wait on the real clock):
+        // poll, bounded, until it has built a new handler chain.
+        for (var i = 0; i < 100 && CountingHandler.Created == firstChain; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
+            using var probe = host.Client;
+        }
+
+        Assert.True(CountingHandler.Created > firstChain, "the factory built a new handler chain");
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Same(session, host.Session);
+        Assert.Equal(0, host.TokenCalls);
+    }
+
+    private sealed class TypedApi(HttpClient client)
+    {
+        public HttpClient Client { get; } = client;
+    }
+
+    private sealed class CountingHandler : DelegatingHandler
+    {
+        private static int s_created;
+
+        public CountingHandler() => Interlocked.Increment(ref s_created);
+
+        public static int Created => Volatile.Read(ref s_created);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+
+namespace AuthHandler.Tests.Integration;
+
+public sealed class TransientFailureTests
+{
+    private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+    private const string Access2 = "at-2-" + AuthTestHost.SecretMarker;
+    private const string Refresh1 = "rt-1-" + AuthTestHost.SecretMarker;
+    private const string Refresh2 = "rt-2-" + AuthTestHost.SecretMarker;
+
+    public static TheoryData<string> Faults => ["503", "500", "429", "html200", "truncated", "no-access-token", "temporarily_unavailable"];
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task SendAsync_TokenEndpointFault_KeepsTokensAndThrowsTypedError(string fault)
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.ApiAccepts(Access2);
+        var response = fault switch
+        {
+            "503" => Response.Create().WithStatusCode(503).WithBody("Service Unavailable"),
+            "500" => Response.Create().WithStatusCode(500),
+            "429" => Response.Create().WithStatusCode(429).WithHeader("Retry-After", "1"),
+            "html200" => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/html").WithBody("<html><body>Proxy login</body></html>"),
+            "truncated" => Response.Create().WithStatusCode(200).WithBody("{\"access_token\":\"at-2-SECRET\",\"refresh_tok"),
+            "no-access-token" => Response.Create().WithStatusCode(200).WithBodyAsJson(new { token_type = "Bearer", refresh_token = Refresh2 }),
+            _ => Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "temporarily_unavailable" }),
+        };
+        host.Idp.Given(Request.Create().WithPath("/token")).AtPriority(1).InScenario("fault").WillSetStateTo("cleared").RespondWith(response);
+        host.Idp.Given(Request.Create().WithPath("/token")).AtPriority(1).InScenario("fault").WhenStateIs("cleared")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)));
+        var signals = 0;
+        host.Session.Unauthorized += (_, _) => signals++;
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+
+        Assert.True(ex.IsTransient);
+        Assert.DoesNotContain(AuthTestHost.SecretMarker, ex.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, signals);
+        Assert.Equal(SessionState.SignedIn, host.Session.State);
+        Assert.Equal(Refresh1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);
+
+        // The fault clears: the next request refreshes and succeeds without a new sign-in.
+        var next = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(2, host.TokenCalls);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenEndpointRefusesConnections_KeepsTokens()
+    {
+        var closed = new Uri($"http://127.0.0.1:{AuthTestHost.FreeLoopbackPort()}/token");
+        await using var host = AuthTestHost.Start(o =>
+        {
+            o.TokenEndpoint = closed;
+            o.BackchannelMaxRetryAttempts = 0;
+        });
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+
+        Assert.Equal(TokenEndpointFailure.Transient, ex.Failure);
+        Assert.Null(ex.StatusCode);
+        Assert.IsType<HttpRequestException>(ex.InnerException?.InnerException);
+        Assert.Equal(Refresh1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);
+        Assert.Equal(SessionState.SignedIn, host.Session.State);
+    }
+
+    [Fact]
+    public async Task SendAsync_TransientFailureAfter401_ThrowsAndKeepsTokens()
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(new { error = "server_error" }, 502);
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+
+        Assert.Equal(HttpStatusCode.BadGateway, ex.StatusCode);
+        Assert.Equal("server_error", ex.Error);
+        Assert.Equal(Access1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.AccessToken);
+    }
+
+    [Fact]
+    public async Task SendAsync_RefreshFailsInsideSkew_UsesTheStillValidToken()
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromHours(1));
+        host.ApiAccepts(Access1);
+        host.TokenEndpointAnswers(new { }, 503);
+
+        // 10 s left: past expiry minus skew, but the server still accepts the token.
+        host.Time.Advance(TimeSpan.FromMinutes(59) + TimeSpan.FromSeconds(50));
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, host.TokenCalls);
+        Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 11);
+    }
+
+    [Fact]
+    public async Task SendAsync_503ThenSuccess_IsRetriedHonouringRetryAfter()
+    {
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.ApiAccepts(Access2);
+        host.Idp.Given(Request.Create().WithPath("/token")).InScenario("r").WillSetStateTo("ok")
+            .RespondWith(Response.Create().WithStatusCode(503).WithHeader("Retry-After", "2"));
+        host.Idp.Given(Request.Create().WithPath("/token")).InScenario("r").WhenStateIs("ok")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var response = await host.AdvanceUntil(host.Client.GetAsync("/data", TestContext.Current.CancellationToken), TimeSpan.FromMilliseconds(250));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, host.TokenCalls);
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(504)]
+    public async Task SendAsync_RefreshThatMayHaveReachedTheServer_IsNotRetried(int status)
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 3);
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.TokenEndpointAnswers(new { }, status);
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        await Assert.ThrowsAsync<TokenEndpointException>(() => host.AdvanceUntil(host.Client.GetAsync("/data", TestContext.Current.CancellationToken), TimeSpan.FromMilliseconds(250)));
+
+        Assert.Equal(1, host.TokenCalls);
+    }
+
+    [Fact]
+    public async Task SendAsync_OversizedTokenResponse_IsRejectedAsInvalid()
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.Idp.Given(Request.Create().WithPath("/token"))
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("{\"access_token\":\"" + new string('a', 3 * 1024 * 1024) + "\"}"));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+
+        Assert.Equal(TokenEndpointFailure.InvalidResponse, ex.Failure);
+        Assert.Contains("larger than", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(Refresh1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);
+    }
+}
+
+public sealed class BackchannelTimeoutTests
+{
+    [Fact(Timeout = 30_000)]
+    public async Task SendAsync_TokenEndpointStalls_AttemptTimeoutGivesTransientError()
+    {
+        await using var host = AuthTestHost.Start(o =>
+        {
+            o.BackchannelTimeout = TimeSpan.FromSeconds(1);
+            o.BackchannelMaxRetryAttempts = 0;
+        });
+        await host.SeedAsync("at-1-" + AuthTestHost.SecretMarker, lifetime: TimeSpan.FromMinutes(10));
+        host.TokenEndpointAnswers(new { }, 200, delay: TimeSpan.FromSeconds(2));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var request = host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.AdvanceUntil(request, TimeSpan.FromMilliseconds(250)));
+
+        Assert.Equal(TokenEndpointFailure.Transient, ex.Failure);
+        Assert.Equal(SessionState.SignedIn, host.Session.State);
+    }
+}
