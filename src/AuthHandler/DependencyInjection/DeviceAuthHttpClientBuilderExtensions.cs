@@ -23,8 +23,8 @@ public static class DeviceAuthHttpClientBuilderExtensions
     /// the user must sign in again.
     /// </summary>
     /// <param name="builder">The HTTP client builder.</param>
-    /// <param name="configure">Sets the options; <see cref="DeviceAuthOptions.Authority"/>,
-    /// <see cref="DeviceAuthOptions.ClientId"/> and <see cref="DeviceAuthOptions.TokenEndpoint"/> are required.</param>
+    /// <param name="configure">Sets the options; <see cref="DeviceAuthOptions.Authority"/> and
+    /// <see cref="DeviceAuthOptions.ClientId"/> are required.</param>
     /// <returns>A builder to configure the handler further.</returns>
     public static IDeviceAuthBuilder AddDeviceAuthHandler(this IHttpClientBuilder builder, Action<DeviceAuthOptions> configure)
     {
@@ -61,6 +61,38 @@ public static class DeviceAuthHttpClientBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Keeps this client's tokens in memory only (tests, services that sign in at start-up).
+    /// By default tokens go to the application's <see cref="ITokenStore"/> service if one is
+    /// registered, otherwise to a <see cref="FileTokenStore"/> in <see cref="DeviceAuthOptions.StorageDirectory"/>.
+    /// </summary>
+    /// <param name="builder">The device-auth builder.</param>
+    /// <returns>The same builder.</returns>
+    public static IDeviceAuthBuilder UseMemoryTokenStore(this IDeviceAuthBuilder builder) =>
+        builder.UseTokenStore(_ => new MemoryTokenStore());
+
+    /// <summary>Keeps this client's tokens in owner-only files in <paramref name="directory"/>.</summary>
+    /// <param name="builder">The device-auth builder.</param>
+    /// <param name="directory">The directory of the token files.</param>
+    /// <returns>The same builder.</returns>
+    public static IDeviceAuthBuilder UseFileTokenStore(this IDeviceAuthBuilder builder, string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return builder.UseTokenStore(_ => new FileTokenStore(directory));
+    }
+
+    /// <summary>Keeps this client's tokens in the store that <paramref name="factory"/> creates.</summary>
+    /// <param name="builder">The device-auth builder.</param>
+    /// <param name="factory">Creates the store, once.</param>
+    /// <returns>The same builder.</returns>
+    public static IDeviceAuthBuilder UseTokenStore(this IDeviceAuthBuilder builder, Func<IServiceProvider, ITokenStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
+        return builder;
+    }
+
     private static DeviceAuthBuilder AddCore(IHttpClientBuilder builder)
     {
         var name = builder.Name;
@@ -70,7 +102,7 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsAttributeValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ITokenStore, MemoryTokenStore>();
+        services.AddMemoryCache();
         services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
 

@@ -29,9 +29,46 @@ public sealed class DeviceAuthOptions
     /// <summary>Gets or sets the space-separated scopes to request.</summary>
     public string? Scope { get; set; }
 
-    /// <summary>Gets or sets the token endpoint. HTTPS is required except on loopback.</summary>
-    [Required]
+    /// <summary>
+    /// Gets or sets the token endpoint. When not set, it comes from the authorization server's
+    /// metadata (RFC 8414 <c>/.well-known/oauth-authorization-server</c>, then OpenID Connect
+    /// <c>/.well-known/openid-configuration</c>), whose <c>issuer</c> must equal <see cref="Authority"/>.
+    /// HTTPS is required except on loopback.
+    /// </summary>
     public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>Gets or sets the device authorization endpoint (RFC 8628 §3.1). When not set, from discovery.</summary>
+    public Uri? DeviceAuthorizationEndpoint { get; set; }
+
+    /// <summary>
+    /// Gets or sets the revocation endpoint (RFC 7009) used on sign-out. When not set, from
+    /// discovery — unless <see cref="TokenEndpoint"/> is set, which means discovery is not in use.
+    /// </summary>
+    public Uri? RevocationEndpoint { get; set; }
+
+    /// <summary>
+    /// Gets extra parameters of the device authorization request, such as <c>audience</c> or
+    /// <c>resource</c>.
+    /// </summary>
+    public IDictionary<string, string> DeviceAuthorizationParameters { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets how long the discovery document is cached. A failed fetch is not cached.</summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan DiscoveryCacheDuration { get; set; } = DeviceAuthConstants.DiscoveryCacheDuration;
+
+    /// <summary>
+    /// Gets or sets the callback that shows the user code and verification URL during a device
+    /// sign-in started with <see cref="DeviceAuthSession.SignInAsync(CancellationToken)"/> or on demand.
+    /// </summary>
+    public Func<OnDeviceCodeArguments, ValueTask>? OnDeviceCode { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a request that finds no usable tokens starts a
+    /// device sign-in through <see cref="OnDeviceCode"/> (one for all waiting requests) instead of
+    /// failing fast. Suited to interactive apps only.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the unauthorized signal is raised and requests fail fast.</value>
+    public bool SignInOnDemand { get; set; }
 
     /// <summary>
     /// Gets the origins (<c>https://host[:port]</c>) that receive the token, in addition to the
@@ -86,8 +123,8 @@ public sealed class DeviceAuthOptions
     public DeviceHeaderOptions DeviceHeaders { get; set; } = new();
 
     /// <summary>
-    /// Gets or sets the directory of the persisted device id (and of the token files, with the
-    /// file store). Created owner-only on Unix.
+    /// Gets or sets the directory of the persisted device id and, with the default
+    /// <see cref="FileTokenStore"/>, of the token files. Created owner-only on Unix.
     /// </summary>
     /// <value>The default value is <c>AuthHandler</c> in the user's application-data directory (<c>~/.config/AuthHandler</c> on Linux).</value>
     public string? StorageDirectory { get; set; }

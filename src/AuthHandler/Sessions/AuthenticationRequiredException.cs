@@ -53,6 +53,8 @@ public sealed class AuthenticationRequiredException : Exception
         UnauthorizedReason.RefreshRejected => "the authorization server rejected the refresh token",
         UnauthorizedReason.RefreshTokenExpired => "the refresh token has expired",
         UnauthorizedReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
+        UnauthorizedReason.TokenStoreUnreadable => "the token store cannot be read",
+        UnauthorizedReason.SignInFailed => "the sign-in did not complete",
         _ => "the session is signed out",
     };
 }

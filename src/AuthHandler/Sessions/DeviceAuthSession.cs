@@ -29,13 +29,19 @@ namespace AuthHandler;
 [DebuggerDisplay("DeviceAuthSession {Name,nq}: {State}")]
 public sealed class DeviceAuthSession : IAsyncDisposable
 {
+    /// <summary>How often a signed-out session re-reads the store for a sign-in made elsewhere.</summary>
+    private static readonly TimeSpan SignedOutRecheckInterval = TimeSpan.FromSeconds(5);
+
     private static readonly Task<RefreshOutcome> SignedOutOutcome = Task.FromResult(RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens));
 
     private readonly Lock _gate = new();
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
     private readonly TokenEndpointClient _tokenClient;
-    private readonly Uri _tokenEndpoint;
+    private readonly AuthorizationServer _server;
+    private readonly DeviceFlow _deviceFlow;
+    private readonly Func<OnDeviceCodeArguments, ValueTask>? _onDeviceCode;
+    private readonly bool _signInOnDemand;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lifetime = new();
@@ -51,6 +57,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     private volatile TaskCompletionSource<RefreshOutcome>? _pending;
     private UnauthorizedReason? _signedOutReason;
     private long _backgroundRetryAtTicks;
+    private long _signedOutAtTicks;
 
     // Bumped by SetTokensAsync and SignOutAsync so that a refresh that was already running when
     // the app changed the tokens does not overwrite the app's choice when it completes.
@@ -59,7 +66,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     internal DeviceAuthSession(
         string name,
         DeviceAuthOptions options,
-        Uri tokenEndpoint,
+        AuthorizationServer server,
+        DeviceFlow deviceFlow,
         string storeKey,
         OriginSet origins,
         DeviceHeaderSet deviceHeaders,
@@ -81,7 +89,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         _defaultLifetime = options.DefaultTokenLifetime;
         _refreshRetryDelay = options.RefreshRetryDelay;
         _onUnauthorized = options.OnUnauthorized;
-        _tokenEndpoint = tokenEndpoint;
+        _onDeviceCode = options.OnDeviceCode;
+        _signInOnDemand = options.SignInOnDemand && options.OnDeviceCode is not null;
+        _server = server;
+        _deviceFlow = deviceFlow;
         _store = store;
         _refreshLock = refreshLock;
         _tokenClient = tokenClient;
@@ -156,16 +167,65 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Signs out: deletes the stored tokens and moves to <see cref="SessionState.SignedOut"/>.
-    /// Does not raise <see cref="Unauthorized"/>.
+    /// Signs the user in with the device authorization grant (RFC 8628): asks the server for a
+    /// code, hands it to <paramref name="onDeviceCode"/> to show, and polls until the user approves.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the store delete.</param>
-    /// <returns>A task that completes when the tokens are deleted.</returns>
-    public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
+    /// <param name="onDeviceCode">Shows the user code and verification URL (console, GUI, QR code).</param>
+    /// <param name="cancellationToken">Stops polling at once.</param>
+    /// <returns>A task that completes when the tokens are stored and in use.</returns>
+    /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    public async Task SignInAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(onDeviceCode);
+        TokenSet tokens;
+        try
+        {
+            tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeviceAuthorizationException ex)
+        {
+            Log.SignInFailed(_logger, Name, ex.Failure, ex.Error);
+            throw;
+        }
+
+        await SetTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
+        Log.SignedIn(_logger, Name);
+    }
+
+    /// <summary>
+    /// Signs the user in with the device authorization grant, showing the code through
+    /// <see cref="DeviceAuthOptions.OnDeviceCode"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Stops polling at once.</param>
+    /// <returns>A task that completes when the tokens are stored and in use.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
+    /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    public Task SignInAsync(CancellationToken cancellationToken = default) =>
+        SignInAsync(_onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback."), cancellationToken);
+
+    /// <summary>
+    /// Signs out: deletes the stored tokens, moves to <see cref="SessionState.SignedOut"/>, and,
+    /// when the server has a revocation endpoint (RFC 7009), revokes the refresh token there.
+    /// Does not raise <see cref="Unauthorized"/>. A failed revocation is reported, not thrown.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the store delete and the revocation.</param>
+    /// <returns>What happened at the server.</returns>
+    public async Task<RevocationResult> SignOutAsync(CancellationToken cancellationToken = default)
+    {
+        string? refreshToken;
         var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
         await using (handle.ConfigureAwait(false))
         {
+            try
+            {
+                refreshToken = (await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false))?.RefreshToken;
+            }
+            catch (TokenStoreException)
+            {
+                refreshToken = null;
+            }
+
+            refreshToken ??= _snapshot?.Tokens.RefreshToken;
             await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
@@ -173,8 +233,43 @@ public sealed class DeviceAuthSession : IAsyncDisposable
                 _snapshot = null;
                 _state = SessionState.SignedOut;
                 _signedOutReason = null;
+                _signedOutAtTicks = _time.GetUtcNow().UtcTicks;
             }
         }
+
+        var result = await RevokeAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+        Log.SignedOut(_logger, Name, result);
+        return result;
+    }
+
+    private async Task<RevocationResult> RevokeAsync(string? refreshToken, CancellationToken cancellationToken)
+    {
+        if (refreshToken is null)
+        {
+            return RevocationResult.NothingToRevoke;
+        }
+
+        try
+        {
+            var endpoint = await _server.GetRevocationEndpointAsync(cancellationToken).ConfigureAwait(false);
+            if (endpoint is null)
+            {
+                return RevocationResult.NotSupported;
+            }
+
+            if (await _tokenClient.RevokeAsync(endpoint, refreshToken, cancellationToken).ConfigureAwait(false))
+            {
+                return RevocationResult.Revoked;
+            }
+
+            Log.RevocationFailed(_logger, Name, null);
+        }
+        catch (Exception ex) when (ex is TokenEndpointException or DiscoveryException)
+        {
+            Log.RevocationFailed(_logger, Name, ex);
+        }
+
+        return RevocationResult.Failed;
     }
 
     /// <summary>Stops any refresh in flight. Waiting requests get a transient failure.</summary>
@@ -210,7 +305,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
                 return new ValueTask<TokenSnapshot?>(snapshot);
             }
         }
-        else if (_state == SessionState.SignedOut)
+        else if (_state == SessionState.SignedOut && !MayLeaveSignedOut())
         {
             return new ValueTask<TokenSnapshot?>((TokenSnapshot?)null);
         }
@@ -255,6 +350,13 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         throw outcome.NewException();
     }
 
+    /// <summary>
+    /// Whether a signed-out session should look again: with sign-in on demand always, otherwise
+    /// once the store may have changed (another process signed in), at most every few seconds.
+    /// </summary>
+    private bool MayLeaveSignedOut() =>
+        _signInOnDemand || _time.GetUtcNow().UtcTicks >= Volatile.Read(ref _signedOutAtTicks) + SignedOutRecheckInterval.Ticks;
+
     private void RefreshAhead(TokenSnapshot snapshot, DateTimeOffset now)
     {
         // Lock-free checks first, so requests inside the window do not contend while one
@@ -284,7 +386,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
                 return Task.FromResult(RefreshOutcome.Token(current));
             }
 
-            if (current is null && _state == SessionState.SignedOut)
+            if (current is null && _state == SessionState.SignedOut && !MayLeaveSignedOut())
             {
                 return SignedOutOutcome;
             }
@@ -311,6 +413,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         try
         {
             outcome = await RefreshCoreAsync(replacing, _lifetime.Token).ConfigureAwait(false);
+            if (outcome.SignedOutReason is not null && _signInOnDemand)
+            {
+                outcome = await SignInOnDemandAsync(_lifetime.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -335,10 +441,13 @@ public sealed class DeviceAuthSession : IAsyncDisposable
             }
             else if (outcome.SignedOutReason is not null)
             {
+                // The signal fires on the transition only: a signed-out session that looks at
+                // the store again and still finds nothing stays quiet.
+                signedOut = _state != SessionState.SignedOut;
                 _snapshot = null;
                 _state = SessionState.SignedOut;
                 _signedOutReason = outcome.SignedOutReason;
-                signedOut = true;
+                _signedOutAtTicks = _time.GetUtcNow().UtcTicks;
             }
             else
             {
@@ -360,6 +469,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable
 
         if (signedOut)
         {
+            if (outcome.StoreFailure is { } storeFailure)
+            {
+                Log.StoreUnreadable(_logger, Name, storeFailure);
+            }
+
+            Log.SignInRequired(_logger, Name, outcome.SignedOutReason!.Value);
             await RaiseUnauthorizedAsync(new OnUnauthorizedArguments(Name, outcome.SignedOutReason!.Value, outcome.Error)).ConfigureAwait(false);
         }
         else if (outcome.Refreshed)
@@ -375,7 +490,17 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         {
             // Invariant 5: read the refresh token inside the lock. Another session or process
             // may have refreshed since this caller read its token.
-            var stored = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            TokenSet? stored;
+            try
+            {
+                stored = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenStoreException ex) when (!ex.IsTransient)
+            {
+                // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
+                return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+            }
+
             if (stored is null)
             {
                 return SignedOut(UnauthorizedReason.NoTokens, null);
@@ -417,8 +542,21 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
     private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, CancellationToken cancellationToken)
     {
+        Uri tokenEndpoint;
+        try
+        {
+            tokenEndpoint = await _server.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiscoveryException ex)
+        {
+            throw new TokenEndpointException(
+                ex.IsTransient ? TokenEndpointFailure.Transient : TokenEndpointFailure.ClientConfiguration,
+                ex.Message,
+                innerException: ex);
+        }
+
         Log.RefreshStarted(_logger, Name);
-        var answer = await _tokenClient.RefreshAsync(_tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        var answer = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
 
         if (answer.Tokens is { } response)
@@ -481,10 +619,40 @@ public sealed class DeviceAuthSession : IAsyncDisposable
             answer.StatusCode);
     }
 
-    private RefreshOutcome SignedOut(UnauthorizedReason reason, string? error)
+    private static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error) => RefreshOutcome.SignedOut(reason, error);
+
+    /// <summary>
+    /// Sign-in on demand: the session has no usable tokens, so it runs the device flow through
+    /// <see cref="DeviceAuthOptions.OnDeviceCode"/>, once for all waiting requests.
+    /// </summary>
+    private async Task<RefreshOutcome> SignInOnDemandAsync(CancellationToken cancellationToken)
     {
-        Log.SignInRequired(_logger, Name, reason);
-        return RefreshOutcome.SignedOut(reason, error);
+        TokenSet tokens;
+        try
+        {
+            tokens = await _deviceFlow.RunAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeviceAuthorizationException ex)
+        {
+            Log.SignInFailed(_logger, Name, ex.Failure, ex.Error);
+            return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
+        }
+
+        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (handle.ConfigureAwait(false))
+        {
+            try
+            {
+                await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.StoreWriteFailed(_logger, Name, ex);
+            }
+        }
+
+        Log.SignedIn(_logger, Name);
+        return RefreshOutcome.Token(CreateSnapshot(tokens));
     }
 
     private static string Describe(OAuthError error) =>

@@ -14,4 +14,10 @@ public enum UnauthorizedReason
 
     /// <summary>The API rejected the access token and there is no refresh token to get another.</summary>
     NoRefreshToken,
+
+    /// <summary>The token store holds an entry it cannot read (e.g. a corrupted file); it is left untouched until a new sign-in.</summary>
+    TokenStoreUnreadable,
+
+    /// <summary>An interactive sign-in on demand did not complete (declined, expired or failed).</summary>
+    SignInFailed,
 }

@@ -24,4 +24,21 @@ public sealed class TokenStoreException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What failed. Must not contain a token.</param>
+    /// <param name="isTransient">Whether the store may work again later without a new sign-in.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public TokenStoreException(string message, bool isTransient, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        IsTransient = isTransient;
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether the store may work again later (an unreachable server):
+    /// the session keeps its tokens and reports a transient failure. When false (a corrupted or
+    /// unreadable file), the session is signed out until a new sign-in replaces the entry.
+    /// </summary>
+    public bool IsTransient { get; }
 }

@@ -34,9 +34,18 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
             }
         }
 
-        if (options.TokenEndpoint is { } tokenEndpoint && (!tokenEndpoint.IsAbsoluteUri || !OriginSet.IsSecure(tokenEndpoint)))
+        CheckEndpoint(options.TokenEndpoint, nameof(options.TokenEndpoint), prefix, failures);
+        CheckEndpoint(options.DeviceAuthorizationEndpoint, nameof(options.DeviceAuthorizationEndpoint), prefix, failures);
+        CheckEndpoint(options.RevocationEndpoint, nameof(options.RevocationEndpoint), prefix, failures);
+
+        if (options.SignInOnDemand && options.OnDeviceCode is null)
         {
-            failures.Add(prefix + $"TokenEndpoint '{tokenEndpoint}' must be an absolute https URL (http is allowed only on loopback).");
+            failures.Add(prefix + "SignInOnDemand needs OnDeviceCode to show the user code.");
+        }
+
+        if (options.DiscoveryCacheDuration <= TimeSpan.Zero)
+        {
+            failures.Add(prefix + "DiscoveryCacheDuration must be positive.");
         }
 
         if (options.ClientAuthentication is ClientAuthenticationMethod.ClientSecretBasic or ClientAuthenticationMethod.ClientSecretPost
@@ -129,6 +138,14 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
         if (baseAddress is null && options.AllowedOrigins.Count == 0)
         {
             failures.Add(prefix + "no origin may receive the token: set the client's BaseAddress or add AllowedOrigins.");
+        }
+    }
+
+    private static void CheckEndpoint(Uri? endpoint, string name, string prefix, List<string> failures)
+    {
+        if (endpoint is not null && (!endpoint.IsAbsoluteUri || !OriginSet.IsSecure(endpoint)))
+        {
+            failures.Add(prefix + $"{name} '{endpoint}' must be an absolute https URL (http is allowed only on loopback).");
         }
     }
 

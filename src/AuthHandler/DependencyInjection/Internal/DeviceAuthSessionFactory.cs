@@ -1,6 +1,7 @@
 using AuthHandler.Device.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
@@ -25,23 +26,39 @@ internal static class DeviceAuthSessionFactory
 
         var storageDirectory = options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
         var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory);
+        var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
+        var backchannel = DeviceAuthConstants.BackchannelName(name);
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var tokenClient = new TokenEndpointClient(
-            services.GetRequiredService<IHttpClientFactory>(),
-            DeviceAuthConstants.BackchannelName(name),
+            httpClientFactory,
+            backchannel,
             new ClientCredentials(options.ClientId!, options.ClientSecret, options.ClientAuthentication),
             deviceHeaders);
+        var server = new AuthorizationServer(
+            options.Authority!,
+            options.TokenEndpoint,
+            options.DeviceAuthorizationEndpoint,
+            options.RevocationEndpoint,
+            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration));
+        var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
+
+        // Per client first, then the application's store, then a file store beside the device id.
+        var store = services.GetKeyedService<ITokenStore>(name)
+            ?? services.GetService<ITokenStore>()
+            ?? new FileTokenStore(storageDirectory);
 
         return new DeviceAuthSession(
             name,
             options,
-            options.TokenEndpoint!,
+            server,
+            deviceFlow,
             DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope),
             new OriginSet(origins),
             deviceHeaders,
-            services.GetKeyedService<ITokenStore>(name) ?? services.GetRequiredService<ITokenStore>(),
+            store,
             services.GetKeyedService<IRefreshLock>(name) ?? services.GetRequiredService<IRefreshLock>(),
             tokenClient,
-            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            time,
             logger);
     }
 }

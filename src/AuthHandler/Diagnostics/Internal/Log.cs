@@ -55,4 +55,28 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Error, "Client {ClientName} could not delete its rejected tokens from the store")]
     public static partial void StoreRemoveFailed(ILogger logger, string clientName, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Information, "Client {ClientName} started a device sign-in; the code expires in {ExpiresInSeconds} s, polling every {IntervalSeconds} s")]
+    public static partial void DeviceCodeIssued(ILogger logger, string clientName, long expiresInSeconds, long intervalSeconds);
+
+    [LoggerMessage(17, LogLevel.Warning, "Polling the token endpoint for client {ClientName} failed (status {StatusCode}); polling again in {WaitSeconds} s")]
+    public static partial void DevicePollFailed(ILogger logger, string clientName, int? statusCode, long waitSeconds);
+
+    [LoggerMessage(18, LogLevel.Information, "Client {ClientName} signed in")]
+    public static partial void SignedIn(ILogger logger, string clientName);
+
+    [LoggerMessage(19, LogLevel.Warning, "The device sign-in of client {ClientName} did not complete ({Failure}, error {Error})")]
+    public static partial void SignInFailed(ILogger logger, string clientName, DeviceAuthorizationFailure failure, string? error);
+
+    [LoggerMessage(20, LogLevel.Error, "The token store of client {ClientName} cannot be read; the session is signed out until a new sign-in replaces it")]
+    public static partial void StoreUnreadable(ILogger logger, string clientName, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Warning, "Revoking the refresh token of client {ClientName} failed; it was deleted locally")]
+    public static partial void RevocationFailed(ILogger logger, string clientName, Exception? exception);
+
+    [LoggerMessage(22, LogLevel.Information, "Client {ClientName} signed out; revocation: {Result}")]
+    public static partial void SignedOut(ILogger logger, string clientName, RevocationResult result);
+
+    [LoggerMessage(23, LogLevel.Debug, "Client {ClientName} polls the token endpoint in {WaitSeconds} s")]
+    public static partial void DevicePollWaiting(ILogger logger, string clientName, double waitSeconds);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -54,7 +53,81 @@ internal sealed class TokenEndpointClient
         bool idempotent,
         CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint);
+        var (status, reason, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
+
+        // Classify by the OAuth error code, not the status: servers send invalid_grant with
+        // 400, 401 or 403, and some send errors with 200.
+        var parsed = TokenResponseParser.Parse(body);
+        if (parsed.Error is { } error)
+        {
+            return new TokenEndpointAnswer(null, error, status);
+        }
+
+        var success = (int)status is >= 200 and < 300;
+        if (parsed.Tokens is { } tokens && success)
+        {
+            return new TokenEndpointAnswer(tokens, null, status);
+        }
+
+        throw success
+            ? new TokenEndpointException(
+                TokenEndpointFailure.InvalidResponse,
+                $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.",
+                statusCode: status)
+            : new TokenEndpointException(
+                TokenEndpointFailure.Transient,
+                $"The token endpoint answered {(int)status} {reason} without an OAuth error.",
+                statusCode: status);
+    }
+
+    /// <summary>RFC 8628 §3.1: asks for a device code and a user code.</summary>
+    public async Task<DeviceAuthorizationResponse> RequestDeviceCodeAsync(
+        Uri endpoint,
+        List<KeyValuePair<string, string>> form,
+        CancellationToken cancellationToken)
+    {
+        HttpStatusCode status;
+        byte[] body;
+        try
+        {
+            (status, _, body) = await SendFormAsync(endpoint, form, idempotent: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenEndpointException ex)
+        {
+            throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, $"The device authorization request failed: {ex.Message}", innerException: ex);
+        }
+
+        var response = DeviceAuthorizationResponse.Parse(body);
+        if ((int)status is < 200 or >= 300)
+        {
+            throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, $"The device authorization endpoint answered {(int)status}.");
+        }
+
+        return response;
+    }
+
+    /// <summary>RFC 7009 §2: revokes a refresh token. True when the server confirmed it (200).</summary>
+    public async Task<bool> RevokeAsync(Uri endpoint, string refreshToken, CancellationToken cancellationToken)
+    {
+        var (status, _, _) = await SendFormAsync(
+            endpoint,
+            [new("token", refreshToken), new("token_type_hint", "refresh_token")],
+            idempotent: true,
+            cancellationToken).ConfigureAwait(false);
+        return status == HttpStatusCode.OK;
+    }
+
+    /// <summary>
+    /// Posts a form with the client's credentials and the device headers, and reads the body up
+    /// to its limit. Throws <see cref="TokenEndpointException"/> when there is no complete answer.
+    /// </summary>
+    private async Task<(HttpStatusCode Status, string Reason, byte[] Body)> SendFormAsync(
+        Uri endpoint,
+        List<KeyValuePair<string, string>> form,
+        bool idempotent,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
         _credentials.Apply(request, form);
         request.Content = new FormUrlEncodedContent(form);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -77,7 +150,7 @@ internal sealed class TokenEndpointClient
             // all transient. Only the caller's own cancellation passes through as cancellation.
             throw new TokenEndpointException(
                 TokenEndpointFailure.Transient,
-                $"The token endpoint {tokenEndpoint.GetLeftPart(UriPartial.Path)} could not be reached: {ex.Message}",
+                $"{endpoint.GetLeftPart(UriPartial.Path)} could not be reached: {ex.Message}",
                 innerException: ex);
         }
 
@@ -87,7 +160,7 @@ internal sealed class TokenEndpointClient
             byte[]? body;
             try
             {
-                body = await ReadBoundedAsync(response.Content, TokenResponseParser.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+                body = await BackchannelReader.ReadBoundedAsync(response.Content, BackchannelReader.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -97,88 +170,17 @@ internal sealed class TokenEndpointClient
             {
                 throw new TokenEndpointException(
                     TokenEndpointFailure.Transient,
-                    $"The token endpoint answered {(int)status} but the connection failed while reading the body: {ex.Message}",
+                    $"{endpoint.GetLeftPart(UriPartial.Path)} answered {(int)status} but the connection failed while reading the body: {ex.Message}",
                     statusCode: status,
                     innerException: ex);
             }
 
-            if (body is null)
-            {
-                throw new TokenEndpointException(
+            return body is null
+                ? throw new TokenEndpointException(
                     TokenEndpointFailure.InvalidResponse,
-                    $"The token endpoint answered {(int)status} with a body larger than {TokenResponseParser.MaxBodyBytes} bytes.",
-                    statusCode: status);
-            }
-
-            // Classify by the OAuth error code, not the status: servers send invalid_grant with
-            // 400, 401 or 403, and some send errors with 200.
-            var parsed = TokenResponseParser.Parse(body);
-            if (parsed.Error is { } error)
-            {
-                return new TokenEndpointAnswer(null, error, status);
-            }
-
-            if (parsed.Tokens is { } tokens && response.IsSuccessStatusCode)
-            {
-                return new TokenEndpointAnswer(tokens, null, status);
-            }
-
-            throw response.IsSuccessStatusCode
-                ? new TokenEndpointException(
-                    TokenEndpointFailure.InvalidResponse,
-                    $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.",
+                    $"{endpoint.GetLeftPart(UriPartial.Path)} answered {(int)status} with a body larger than {BackchannelReader.MaxBodyBytes} bytes.",
                     statusCode: status)
-                : new TokenEndpointException(
-                    TokenEndpointFailure.Transient,
-                    $"The token endpoint answered {(int)status} {Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80)} without an OAuth error.",
-                    statusCode: status);
-        }
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; returns null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > limit)
-        {
-            return null;
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                var length = 0;
-                while (true)
-                {
-                    if (length == buffer.Length)
-                    {
-                        if (length > limit)
-                        {
-                            return null;
-                        }
-
-                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-                        buffer = larger;
-                    }
-
-                    var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        return length > limit ? null : buffer.AsSpan(0, length).ToArray();
-                    }
-
-                    length += read;
-                }
-            }
-            finally
-            {
-                // The buffer held tokens.
-                ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-            }
+                : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), body);
         }
     }
 }

@@ -10,9 +10,6 @@ namespace AuthHandler.Protocol.Internal;
 /// </summary>
 internal static class TokenResponseParser
 {
-    /// <summary>The largest answer read. Token responses are a few kilobytes even with an ID token.</summary>
-    public const int MaxBodyBytes = 1024 * 1024;
-
     // Lifetimes beyond this are treated as this; it keeps DateTimeOffset arithmetic in range.
     private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 

@@ -33,7 +33,11 @@ internal sealed class RefreshOutcome
     public static RefreshOutcome FromRefresh(TokenSnapshot snapshot, bool refreshTokenRotated) =>
         new(snapshot, null, null, null) { Refreshed = true, RefreshTokenRotated = refreshTokenRotated };
 
-    public static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error = null) => new(null, reason, error, null);
+    public static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error = null, TokenStoreException? storeFailure = null) =>
+        new(null, reason, error, null) { StoreFailure = storeFailure };
+
+    /// <summary>The store entry that could not be read, when that is why the session signed out.</summary>
+    public TokenStoreException? StoreFailure { get; private init; }
 
     /// <summary>A failed refresh; <paramref name="current"/> is the token set read from the store, which stays in use.</summary>
     public static RefreshOutcome Failed(TokenEndpointException failure, TokenSnapshot? current = null) => new(current, null, null, failure);

@@ -1,0 +1,39 @@
+namespace AuthHandler.Protocol.Internal;
+
+/// <summary>Where the endpoints come from: explicit options first, then discovery.</summary>
+internal sealed class AuthorizationServer
+{
+    private readonly string _authority;
+    private readonly Uri? _tokenEndpoint;
+    private readonly Uri? _deviceAuthorizationEndpoint;
+    private readonly Uri? _revocationEndpoint;
+    private readonly DiscoveryClient _discovery;
+
+    public AuthorizationServer(string authority, Uri? tokenEndpoint, Uri? deviceAuthorizationEndpoint, Uri? revocationEndpoint, DiscoveryClient discovery)
+    {
+        _authority = authority;
+        _tokenEndpoint = tokenEndpoint;
+        _deviceAuthorizationEndpoint = deviceAuthorizationEndpoint;
+        _revocationEndpoint = revocationEndpoint;
+        _discovery = discovery;
+    }
+
+    public async ValueTask<Uri> GetTokenEndpointAsync(CancellationToken cancellationToken) =>
+        _tokenEndpoint
+        ?? (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).TokenEndpoint
+        ?? throw new DiscoveryException($"The discovery document of {_authority} has no token_endpoint; set TokenEndpoint.", isTransient: false);
+
+    public async ValueTask<Uri> GetDeviceAuthorizationEndpointAsync(CancellationToken cancellationToken) =>
+        _deviceAuthorizationEndpoint
+        ?? (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).DeviceAuthorizationEndpoint
+        ?? throw new DiscoveryException($"The discovery document of {_authority} has no device_authorization_endpoint; set DeviceAuthorizationEndpoint.", isTransient: false);
+
+    /// <summary>
+    /// The revocation endpoint, or null when there is none: not advertised, or not configured
+    /// while the token endpoint is (an explicit token endpoint means discovery is not in use).
+    /// </summary>
+    public async ValueTask<Uri?> GetRevocationEndpointAsync(CancellationToken cancellationToken) =>
+        _revocationEndpoint ?? (_tokenEndpoint is not null
+            ? null
+            : (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).RevocationEndpoint);
+}

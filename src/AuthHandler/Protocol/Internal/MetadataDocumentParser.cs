@@ -1,0 +1,67 @@
+using System.Text.Json;
+using AuthHandler.Http.Internal;
+
+namespace AuthHandler.Protocol.Internal;
+
+/// <summary>Reads the fields of a discovery document this library needs; ignores the rest.</summary>
+internal static class MetadataDocumentParser
+{
+    public static AuthorizationServerMetadata Parse(ReadOnlySpan<byte> body, string source)
+    {
+        string? issuer = null, token = null, device = null, revocation = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new DiscoveryException($"The discovery document {source} is not a JSON object.", isTransient: false);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                switch (name)
+                {
+                    case "issuer": issuer = value; break;
+                    case "token_endpoint": token = value; break;
+                    case "device_authorization_endpoint": device = value; break;
+                    case "revocation_endpoint": revocation = value; break;
+                    default: break;
+                }
+
+                if (value is null)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new DiscoveryException($"The discovery document {source} is not valid JSON.", isTransient: false, ex);
+        }
+
+        if (string.IsNullOrEmpty(issuer))
+        {
+            throw new DiscoveryException($"The discovery document {source} has no issuer.", isTransient: false);
+        }
+
+        return new AuthorizationServerMetadata(issuer, Endpoint(token, "token_endpoint", source), Endpoint(device, "device_authorization_endpoint", source), Endpoint(revocation, "revocation_endpoint", source));
+    }
+
+    private static Uri? Endpoint(string? value, string field, string source)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !OriginSet.IsSecure(uri))
+        {
+            throw new DiscoveryException($"The discovery document {source} has a {field} that is not an absolute https URL.", isTransient: false);
+        }
+
+        return uri;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AuthHandler.Device.Internal;
+using AuthHandler.Storage.Internal;
+
+namespace AuthHandler;
+
+/// <summary>
+/// Keeps each session's tokens in a JSON file of its own in one directory, private to the user:
+/// the directory is created with mode 0700 and every file with 0600 on Unix (given at creation,
+/// never applied afterwards). Writes are atomic: a temporary file in the same directory is
+/// written, flushed to disk and renamed over the old one, so a crash leaves the old tokens intact.
+/// </summary>
+/// <remarks>
+/// A file that cannot be read or parsed is reported with <see cref="TokenStoreException"/> and left
+/// untouched; the session treats it as signed out until a new sign-in replaces it.
+/// </remarks>
+public sealed class FileTokenStore : ITokenStore
+{
+    private const string Prefix = "tokens-";
+    private const string Extension = ".json";
+
+    /// <summary>Creates a store in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The directory of the token files; created on the first write.</param>
+    public FileTokenStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory = Path.GetFullPath(directory);
+    }
+
+    /// <summary>Gets the directory of the token files.</summary>
+    public string Directory { get; }
+
+    /// <summary>Gets the path of the file that holds the tokens stored under <paramref name="key"/>.</summary>
+    /// <param name="key">The session's store key.</param>
+    /// <returns>The file path: a hash of the key, so keys never leak into file names.</returns>
+    public string PathFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        return Path.Combine(Directory, Prefix + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + Extension);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (IOException ex)
+        {
+            // Locked or briefly unavailable: worth another try, not a sign-out.
+            throw new TokenStoreException($"The token file {path} cannot be read now: {ex.Message}", isTransient: true, ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new TokenStoreException($"The token file {path} cannot be read: {ex.Message}", isTransient: false, ex);
+        }
+
+        StoredTokens? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize(bytes, StoredTokensJsonContext.Default.StoredTokens);
+        }
+        catch (JsonException ex)
+        {
+            // The message of a JsonException can quote the file's content: keep only its position.
+            throw new TokenStoreException($"The token file {path} is corrupted (invalid JSON at byte {ex.BytePositionInLine}, line {ex.LineNumber}); sign in again to replace it.");
+        }
+
+        return stored?.ToTokenSet()
+            ?? throw new TokenStoreException($"The token file {path} has no access token or expiry; sign in again to replace it.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var path = PathFor(key);
+        var temporary = Path.Combine(Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            OwnerOnly.CreateDirectory(Directory);
+            var stream = OwnerOnly.CreateNewFile(temporary);
+            await using (stream.ConfigureAwait(false))
+            {
+                await JsonSerializer.SerializeAsync(stream, StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new TokenStoreException($"The token file {path} cannot be written: {ex.Message}", isTransient: true, ex);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TokenStoreException($"The token file {path} cannot be deleted: {ex.Message}", isTransient: true, ex);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temporary file is harmless: it is never read, and it is owner-only.
+        }
+    }
+}
