@@ -44,18 +44,45 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     public FakeLogCollector Logs => Provider.GetFakeLogCollector();
 
+    /// <summary>The store the session uses: <see cref="Store"/>, or the default file store with <c>fileStore: true</c>.</summary>
+    public FileTokenStore FileStore => new(Directory);
+
     public DeviceAuthSession Session => Provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
 
     public HttpClient Client => Provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
 
     public Uri TokenEndpoint => new(Idp.Url + "/token");
 
+    public Uri DeviceEndpoint => new(Idp.Url + "/device");
+
     public int TokenCalls => Idp.LogEntries.Count(e => e.RequestMessage.Path == "/token");
+
+    /// <summary>
+    /// Waits (bounded, on the real clock) until the library has written <paramref name="count"/>
+    /// records with <paramref name="eventId"/>; used to advance the fake clock only once the code
+    /// under test is waiting on it.
+    /// </summary>
+    public async Task<IReadOnlyList<FakeLogRecord>> WaitForLogAsync(int eventId, int count)
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            var records = Logs.GetSnapshot().Where(r => r.Id.Id == eventId).ToList();
+            if (records.Count >= count)
+            {
+                return records;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new TimeoutException($"Log event {eventId} was written fewer than {count} times.");
+    }
 
     public static AuthTestHost Start(
         Action<DeviceAuthOptions>? configure = null,
         Action<IServiceCollection>? services = null,
-        Action<IHttpClientBuilder>? client = null)
+        Action<IHttpClientBuilder>? client = null,
+        bool fileStore = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "authhandler-tests-" + Guid.NewGuid().ToString("N"));
         var host = new AuthTestHost(WireMockServer.Start(), WireMockServer.Start(), directory);
@@ -63,7 +90,10 @@ internal sealed class AuthTestHost : IAsyncDisposable
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
         collection.AddFakeLogging();
         collection.AddSingleton<TimeProvider>(host.Time);
-        collection.AddSingleton<ITokenStore>(host.Store);
+        if (!fileStore)
+        {
+            collection.AddSingleton<ITokenStore>(host.Store);
+        }
         services?.Invoke(collection);
 
         var builder = collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(host.Api.Url!));
@@ -73,6 +103,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
             o.Authority = host.Idp.Url;
             o.ClientId = ClientId;
             o.TokenEndpoint = host.TokenEndpoint;
+            o.DeviceAuthorizationEndpoint = host.DeviceEndpoint;
             o.StorageDirectory = directory;
             configure?.Invoke(o);
         });
@@ -117,6 +148,35 @@ internal sealed class AuthTestHost : IAsyncDisposable
         }
 
         Idp.Given(Request.Create().WithPath("/token").UsingPost()).RespondWith(response);
+    }
+
+    public void DeviceEndpointAnswers(object body, int status = 200) =>
+        Idp.Given(Request.Create().WithPath("/device").UsingPost()).RespondWith(Response.Create().WithStatusCode(status).WithBodyAsJson(body));
+
+    public static object DeviceCode(int expiresIn = 600, int? interval = 5) => new
+    {
+        device_code = "dc-" + SecretMarker,
+        user_code = "ABCD-EFGH",
+        verification_uri = "https://id.example.com/device",
+        verification_uri_complete = "https://id.example.com/device?user_code=ABCD-EFGH",
+        expires_in = expiresIn,
+        interval,
+    };
+
+    /// <summary>Answers the token endpoint with each body in turn; the last one repeats.</summary>
+    public void TokenEndpointSequence(params (int Status, object Body)[] answers)
+    {
+        for (var i = 0; i < answers.Length; i++)
+        {
+            var rule = Idp.Given(Request.Create().WithPath("/token").UsingPost()).InScenario("sequence");
+            rule = i == 0 ? rule : rule.WhenStateIs("step" + i);
+            if (i < answers.Length - 1)
+            {
+                rule = rule.WillSetStateTo("step" + (i + 1));
+            }
+
+            rule.RespondWith(Response.Create().WithStatusCode(answers[i].Status).WithBodyAsJson(answers[i].Body));
+        }
     }
 
     public static object Tokens(string accessToken, string? refreshToken = null, int? expiresIn = 3600) =>

@@ -83,6 +83,7 @@ public sealed class RefreshRejectionTests
 
         var first = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         var second = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await host.Session.WhenRefreshCompleted();
 
         Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
         Assert.Equal("Sign-in required", first.ReasonPhrase);
@@ -131,6 +132,7 @@ public sealed class RefreshRejectionTests
         Assert.Equal(error, ex.Error);
         Assert.Contains("ClientId", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(AuthTestHost.SecretMarker, ex.ToString(), StringComparison.Ordinal);
+        await host.Session.WhenRefreshCompleted();
         Assert.Equal(0, signals);
         Assert.Equal(SessionState.SignedIn, host.Session.State);
         Assert.NotNull(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));

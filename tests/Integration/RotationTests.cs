@@ -91,6 +91,7 @@ public sealed class RotationTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, host.TokenCalls);
+        await host.Session.WhenRefreshCompleted();
         Assert.Equal(0, signals);
         Assert.Equal(SessionState.SignedIn, host.Session.State);
         Assert.False(store.Removed);

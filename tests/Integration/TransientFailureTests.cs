@@ -41,6 +41,7 @@ public sealed class TransientFailureTests
 
         Assert.True(ex.IsTransient);
         Assert.DoesNotContain(AuthTestHost.SecretMarker, ex.ToString(), StringComparison.Ordinal);
+        await host.Session.WhenRefreshCompleted();
         Assert.Equal(0, signals);
         Assert.Equal(SessionState.SignedIn, host.Session.State);
         Assert.Equal(Refresh1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);

@@ -58,6 +58,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     private UnauthorizedReason? _signedOutReason;
     private long _backgroundRetryAtTicks;
     private long _signedOutAtTicks;
+    private Task? _latestRun;
 
     // Bumped by SetTokensAsync and SignOutAsync so that a refresh that was already running when
     // the app changed the tokens does not overwrite the app's choice when it completes.
@@ -281,8 +282,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Completes when the refresh in flight, if any, has published its outcome.</summary>
-    internal Task WhenRefreshCompleted() => _pending?.Task ?? Task.CompletedTask;
+    /// <summary>Completes when the latest refresh has published its outcome and raised its events.</summary>
+    internal Task WhenRefreshCompleted() => Volatile.Read(ref _latestRun) ?? Task.CompletedTask;
 
     /// <summary>
     /// The token for a request, or null when a sign-in is required. The hot path: when the
@@ -402,7 +403,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
             generation = _generation;
         }
 
-        _ = RunRefreshAsync(pending, replacing, generation);
+        Volatile.Write(ref _latestRun, RunRefreshAsync(pending, replacing, generation));
         return pending.Task;
     }
 

@@ -1,0 +1,71 @@
+using System.Text;
+using AuthHandler.Protocol.Internal;
+
+namespace AuthHandler.Tests.Unit;
+
+public sealed class DeviceAuthorizationResponseTests
+{
+    private static DeviceAuthorizationResponse Parse(string extra) => DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(
+        "{\"device_code\":\"d\",\"user_code\":\"U-1\",\"verification_uri\":\"https://id.example.com/device\"" + extra + "}"));
+
+    [Theory]
+    [InlineData(",\"interval\":0", 5)]
+    [InlineData(",\"interval\":-3", 5)]
+    [InlineData(",\"interval\":\"7\"", 7)]
+    [InlineData(",\"interval\":2.5", 3)]
+    [InlineData(",\"interval\":1e12", 5)]
+    [InlineData("", 5)]
+    [InlineData(",\"interval\":600", 600)]
+    public void Parse_Interval_HasSafeDefaults(string field, int expectedSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Parse(",\"expires_in\":900" + field).Interval);
+    }
+
+    [Theory]
+    [InlineData("", 600)]
+    [InlineData(",\"expires_in\":0", 600)]
+    [InlineData(",\"expires_in\":\"1800\"", 1800)]
+    [InlineData(",\"expires_in\":1e9", 600)]
+    public void Parse_ExpiresIn_DefaultsToTenMinutes(string field, int expectedSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Parse(field).ExpiresIn);
+    }
+
+    [Fact]
+    public void Parse_PreRfcSpelling_IsAccepted()
+    {
+        var response = DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(
+            "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":\"https://id.example.com/d\",\"expires_in\":60}"));
+
+        Assert.Equal(new Uri("https://id.example.com/d"), response.VerificationUri);
+    }
+
+    [Theory]
+    [InlineData(",\"verification_uri_complete\":\"javascript:alert(1)\"")]
+    [InlineData(",\"verification_uri_complete\":\"http://evil.example.com/\"")]
+    [InlineData(",\"verification_uri_complete\":42")]
+    public void Parse_UnsafeCompleteUri_IsDropped(string field)
+    {
+        Assert.Null(Parse(field).VerificationUriComplete);
+    }
+
+    [Fact]
+    public void Parse_HttpVerificationUri_IsRejected()
+    {
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(
+            "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"http://id.example.com/device\"}")));
+
+        Assert.Equal(DeviceAuthorizationFailure.InvalidResponse, ex.Failure);
+    }
+
+    [Theory]
+    [InlineData("<html>")]
+    [InlineData("[1]")]
+    [InlineData("{\"device_code\":")]
+    public void Parse_NotJson_IsInvalidResponse(string body)
+    {
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(body)));
+
+        Assert.Equal(DeviceAuthorizationFailure.InvalidResponse, ex.Failure);
+    }
+}
