@@ -103,7 +103,7 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
-        services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
+        services.TryAddSingleton<InProcessRefreshLock>();
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
 
         // Invariant 7: the token endpoint has its own client, which never carries this handler.

@@ -129,6 +129,13 @@ public sealed class DeviceAuthOptions
     /// <value>The default value is <c>AuthHandler</c> in the user's application-data directory (<c>~/.config/AuthHandler</c> on Linux).</value>
     public string? StorageDirectory { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long a refresh waits for another process that holds the refresh lock
+    /// (<see cref="FileRefreshLock"/>, the default with the file store) before it fails as transient.
+    /// </summary>
+    /// <value>The default value is 60 seconds.</value>
+    public TimeSpan RefreshLockTimeout { get; set; } = DeviceAuthConstants.RefreshLockTimeout;
+
     /// <summary>Gets or sets the timeout of one attempt to call the token endpoint.</summary>
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan BackchannelTimeout { get; set; } = DeviceAuthConstants.BackchannelTimeout;

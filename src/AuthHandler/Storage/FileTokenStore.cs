@@ -35,11 +35,14 @@ public sealed class FileTokenStore : ITokenStore
     /// <summary>Gets the path of the file that holds the tokens stored under <paramref name="key"/>.</summary>
     /// <param name="key">The session's store key.</param>
     /// <returns>The file path: a hash of the key, so keys never leak into file names.</returns>
-    public string PathFor(string key)
+    public string PathFor(string key) => Path.Combine(Directory, FileNameFor(key, Extension));
+
+    /// <summary>The file name for a key: a hash, so that no URL or client id appears in file names.</summary>
+    internal static string FileNameFor(string key, string extension)
     {
         ArgumentNullException.ThrowIfNull(key);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        return Path.Combine(Directory, Prefix + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + Extension);
+        return Prefix + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + extension;
     }
 
     /// <inheritdoc />

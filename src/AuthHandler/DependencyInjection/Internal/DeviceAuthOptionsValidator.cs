@@ -76,6 +76,11 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
             failures.Add(prefix + "RefreshRetryDelay must not be negative.");
         }
 
+        if (options.RefreshLockTimeout <= TimeSpan.Zero)
+        {
+            failures.Add(prefix + "RefreshLockTimeout must be positive.");
+        }
+
         if (options.BackchannelTimeout <= TimeSpan.Zero)
         {
             failures.Add(prefix + "BackchannelTimeout must be positive.");

@@ -47,6 +47,13 @@ internal static class DeviceAuthSessionFactory
             ?? services.GetService<ITokenStore>()
             ?? new FileTokenStore(storageDirectory);
 
+        // The lock must cover every holder of the refresh token: other processes with the file store.
+        var refreshLock = services.GetKeyedService<IRefreshLock>(name)
+            ?? services.GetService<IRefreshLock>()
+            ?? (store is FileTokenStore fileStore
+                ? new FileRefreshLock(fileStore.Directory, options.RefreshLockTimeout)
+                : services.GetRequiredService<InProcessRefreshLock>());
+
         return new DeviceAuthSession(
             name,
             options,
@@ -56,7 +63,7 @@ internal static class DeviceAuthSessionFactory
             new OriginSet(origins),
             deviceHeaders,
             store,
-            services.GetKeyedService<IRefreshLock>(name) ?? services.GetRequiredService<IRefreshLock>(),
+            refreshLock,
             tokenClient,
             time,
             logger);

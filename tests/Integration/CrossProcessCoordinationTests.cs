@@ -1,0 +1,121 @@
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace AuthHandler.Tests.Integration;
+
+/// <summary>
+/// Several OS processes of one user share one token directory and one refresh token that the
+/// server rotates, treating any reuse as theft (RFC 9700 §4.14).
+/// </summary>
+public sealed class CrossProcessCoordinationTests : IAsyncLifetime
+{
+    private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+    private const string Access2 = "at-2-" + AuthTestHost.SecretMarker;
+    private const string Refresh1 = "rt-1-" + AuthTestHost.SecretMarker;
+    private const string Refresh2 = "rt-2-" + AuthTestHost.SecretMarker;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly WireMockServer _idp = WireMockServer.Start();
+    private readonly WireMockServer _api = WireMockServer.Start();
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "authhandler-xproc-" + Guid.NewGuid().ToString("N"));
+
+    public async ValueTask InitializeAsync()
+    {
+        // First use of rt-1 rotates it; every later use is answered as a reuse.
+        var redeem = Request.Create().WithPath("/token").UsingPost().WithBody(new WildcardMatcher("*refresh_token=" + Refresh1 + "*"));
+        _idp.Given(redeem).InScenario("rotation").WillSetStateTo("rotated")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)).WithDelay(TimeSpan.FromMilliseconds(100)));
+        _idp.Given(redeem).InScenario("rotation").WhenStateIs("rotated")
+            .RespondWith(Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "invalid_grant", error_description = "refresh token reuse" }));
+        _api.Given(Request.Create().WithPath("/data").WithHeader("Authorization", "Bearer " + Access2)).AtPriority(1).RespondWith(Response.Create().WithStatusCode(200));
+        _api.Given(Request.Create().WithPath("/data")).AtPriority(10).RespondWith(Response.Create().WithStatusCode(401));
+
+        // What an earlier sign-in left: an access token that has expired, and the refresh token.
+        var now = DateTimeOffset.UtcNow;
+        await new FileTokenStore(_directory).SetAsync(
+            DeviceAuthConstants.StoreKey(_idp.Url!, "cli", null),
+            new TokenSet(Access1, now.AddMinutes(-1)) { RefreshToken = Refresh1, IssuedAt = now.AddMinutes(-61) },
+            CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EightProcesses_ExpiredToken_RefreshExactlyOnce()
+    {
+        var helpers = Enumerable.Range(0, 8).Select(_ => HelperProcess.Start("requests", _directory, _idp.Url!, _api.Url!, "25")).ToList();
+        try
+        {
+            foreach (var helper in helpers)
+            {
+                await helper.WaitForLineAsync("ready", Patience);
+            }
+
+            await Task.WhenAll(helpers.Select(h => h.SendAsync("go")));
+            await Task.WhenAll(helpers.Select(h => h.Exited)).WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+            Assert.All(helpers, h => Assert.True(h.ExitCode == 0, h.Output));
+            Assert.All(helpers, h => Assert.Contains("ok=25 failed=0", h.Output, StringComparison.Ordinal));
+            Assert.Equal(1, _idp.LogEntries.Count(e => e.RequestMessage.Path == "/token"));
+            Assert.Equal(0, _idp.LogEntries.Count(e => e.ResponseMessage.StatusCode is 400));
+            Assert.Equal(200, _api.LogEntries.Count(e => e.ResponseMessage.StatusCode is 200));
+        }
+        finally
+        {
+            foreach (var helper in helpers)
+            {
+                await helper.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task LockHolderDies_OthersProceedAfterIt()
+    {
+        await using var holder = HelperProcess.Start("hold-lock", _directory, _idp.Url!);
+        await holder.WaitForLineAsync("locked", Patience);
+        var helpers = Enumerable.Range(0, 3).Select(_ => HelperProcess.Start("requests", _directory, _idp.Url!, _api.Url!, "5")).ToList();
+        try
+        {
+            foreach (var helper in helpers)
+            {
+                await helper.WaitForLineAsync("ready", Patience);
+            }
+
+            await Task.WhenAll(helpers.Select(h => h.SendAsync("go")));
+
+            // While the holder lives, nobody may redeem the refresh token.
+            var blocked = await Task.WhenAny(Task.WhenAll(helpers.Select(h => h.Exited)), Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+            Assert.False(helpers.Any(h => h.Exited.IsCompleted), "a helper finished while another process held the lock");
+            Assert.Equal(0, _idp.LogEntries.Count(e => e.RequestMessage.Path == "/token"));
+            _ = blocked;
+
+            holder.Kill();
+            await Task.WhenAll(helpers.Select(h => h.Exited)).WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+            Assert.All(helpers, h => Assert.True(h.ExitCode == 0, h.Output));
+            Assert.Equal(1, _idp.LogEntries.Count(e => e.RequestMessage.Path == "/token"));
+        }
+        finally
+        {
+            foreach (var helper in helpers)
+            {
+                await helper.DisposeAsync();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _idp.Stop();
+        _api.Stop();
+        _idp.Dispose();
+        _api.Dispose();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+
+namespace AuthHandler.Tests.Integration;
+
+/// <summary>One run of the coordination helper program as a separate OS process.</summary>
+internal sealed class HelperProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HelperProcess(Process process) => _process = process;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    public Task Exited => _exited.Task;
+
+    public static HelperProcess Start(params string[] arguments)
+    {
+        // tests/Integration/bin/<Configuration>/net10.0/ → tests/CoordinationHelper/bin/<Configuration>/net10.0/
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "CoordinationHelper", "bin", configuration, "net10.0", "AuthHandler.CoordinationHelper.dll"));
+        Assert.True(File.Exists(dll), $"the helper is built at {dll}");
+
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var helper = new HelperProcess(process);
+        process.OutputDataReceived += (_, e) => helper.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => helper.Add(e.Data is null ? null : "stderr: " + e.Data);
+        process.Exited += (_, _) => helper._exited.TrySetResult();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return helper;
+    }
+
+    public async Task WaitForLineAsync(string line, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        while (!Output.Split('\n').Contains(line))
+        {
+            if (_process.HasExited)
+            {
+                await Task.Delay(50, CancellationToken.None); // let the last output arrive
+                Assert.Fail($"The helper exited before printing '{line}': {Output}");
+            }
+
+            await Task.Delay(10, cancellation.Token);
+        }
+    }
+
+    public Task SendAsync(string line) => _process.StandardInput.WriteLineAsync(line);
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+}
