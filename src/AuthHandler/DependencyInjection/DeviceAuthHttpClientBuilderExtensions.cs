@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using AuthHandler;
 using AuthHandler.DependencyInjection.Internal;
+using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http;
 using AuthHandler.Protocol.Internal;
 using Microsoft.Extensions.Configuration;
@@ -103,6 +104,8 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
+        services.AddMetrics();
+        services.TryAddSingleton<DeviceAuthMetrics>();
         services.TryAddSingleton<InProcessRefreshLock>();
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
 

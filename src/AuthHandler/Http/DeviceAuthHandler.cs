@@ -79,6 +79,7 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
 
         // Invariant 7: exactly one re-send; whatever it answers goes back to the caller.
         Log.RetryingAfterUnauthorized(_logger, _session.Name);
+        _session.Metrics.Retried(_session.Name);
         response.Dispose();
         SetToken(request, next);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     private readonly bool _signInOnDemand;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly DeviceAuthMetrics _metrics;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Func<OnUnauthorizedArguments, ValueTask>? _onUnauthorized;
     private readonly string? _schemeOverride;
@@ -59,6 +60,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     private long _backgroundRetryAtTicks;
     private long _signedOutAtTicks;
     private Task? _latestRun;
+    private Activity? _refreshActivity;
 
     // Bumped by SetTokensAsync and SignOutAsync so that a refresh that was already running when
     // the app changed the tokens does not overwrite the app's choice when it completes.
@@ -76,7 +78,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         IRefreshLock refreshLock,
         TokenEndpointClient tokenClient,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        DeviceAuthMetrics metrics)
     {
         Name = name;
         StoreKey = storeKey;
@@ -99,6 +102,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         _tokenClient = tokenClient;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>
@@ -130,6 +134,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     internal string HeaderName { get; }
 
     internal SignInRequiredBehavior SignInRequiredBehavior { get; }
+
+    internal DeviceAuthMetrics Metrics => _metrics;
 
     /// <summary>Why the session is signed out, when it signed itself out.</summary>
     internal UnauthorizedReason? SignedOutReason
@@ -178,17 +184,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     public async Task SignInAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onDeviceCode);
-        TokenSet tokens;
-        try
-        {
-            tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeviceAuthorizationException ex)
-        {
-            Log.SignInFailed(_logger, Name, ex.Failure, ex.Error);
-            throw;
-        }
-
+        var tokens = await RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
         await SetTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
         Log.SignedIn(_logger, Name);
     }
@@ -241,6 +237,28 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         var result = await RevokeAsync(refreshToken, cancellationToken).ConfigureAwait(false);
         Log.SignedOut(_logger, Name, result);
         return result;
+    }
+
+    /// <summary>The device flow with its span, metric and failure log; the caller stores the tokens.</summary>
+    private async Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
+    {
+        using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", Name);
+        try
+        {
+            var tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+            _metrics.SignIn(Name, "signed_in");
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
+            return tokens;
+        }
+        catch (DeviceAuthorizationException ex)
+        {
+            var outcome = DeviceAuthMetrics.Snake(ex.Failure.ToString());
+            Log.SignInFailed(_logger, Name, ex.Failure, ex.Error);
+            _metrics.SignIn(Name, outcome);
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
     }
 
     private async Task<RevocationResult> RevokeAsync(string? refreshToken, CancellationToken cancellationToken)
@@ -395,6 +413,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable
             if (_pending is { } running)
             {
                 Log.JoinedRefresh(_logger, Name);
+                _metrics.Joined(Name);
+                if (Activity.Current is { } waiting)
+                {
+                    Volatile.Read(ref _refreshActivity)?.AddLink(new ActivityLink(waiting.Context));
+                }
+
                 return running.Task;
             }
 
@@ -410,6 +434,9 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     /// <summary>Runs one refresh to completion and publishes its outcome. Never throws.</summary>
     private async Task RunRefreshAsync(TaskCompletionSource<RefreshOutcome> pending, TokenSnapshot? replacing, int generation)
     {
+        var started = _time.GetTimestamp();
+        using var activity = DeviceAuthActivities.StartShared("AuthHandler.Refresh", Name);
+        Volatile.Write(ref _refreshActivity, activity);
         RefreshOutcome outcome;
         try
         {
@@ -466,10 +493,19 @@ public sealed class DeviceAuthSession : IAsyncDisposable
             _pending = null;
         }
 
+        var outcomeName = DescribeOutcome(outcome, replacing);
+        _metrics.Refreshed(Name, outcomeName, _time.GetElapsedTime(started));
+        activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcomeName);
+        if (outcome.Failure is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcomeName);
+        }
+
         pending.SetResult(outcome);
 
         if (signedOut)
         {
+            _metrics.Unauthorized(Name, outcome.SignedOutReason!.Value);
             if (outcome.StoreFailure is { } storeFailure)
             {
                 Log.StoreUnreadable(_logger, Name, storeFailure);
@@ -622,6 +658,16 @@ public sealed class DeviceAuthSession : IAsyncDisposable
 
     private static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error) => RefreshOutcome.SignedOut(reason, error);
 
+    private static string DescribeOutcome(RefreshOutcome outcome, TokenSnapshot? replacing) => outcome switch
+    {
+        { Failure.Failure: TokenEndpointFailure.ClientConfiguration } => "client_configuration",
+        { Failure: not null } => "transient",
+        { SignedOutReason: UnauthorizedReason.RefreshRejected } => "rejected",
+        { SignedOutReason: not null } => "signed_out",
+        { Refreshed: true } => "refreshed",
+        _ => replacing is null ? "loaded" : "adopted",
+    };
+
     /// <summary>
     /// Sign-in on demand: the session has no usable tokens, so it runs the device flow through
     /// <see cref="DeviceAuthOptions.OnDeviceCode"/>, once for all waiting requests.
@@ -631,11 +677,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable
         TokenSet tokens;
         try
         {
-            tokens = await _deviceFlow.RunAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
+            tokens = await RunDeviceFlowAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
         }
         catch (DeviceAuthorizationException ex)
         {
-            Log.SignInFailed(_logger, Name, ex.Failure, ex.Error);
             return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
         }
 

@@ -1,4 +1,5 @@
 using AuthHandler.Device.Internal;
+using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
 using Microsoft.Extensions.Caching.Memory;
@@ -66,6 +67,7 @@ internal static class DeviceAuthSessionFactory
             refreshLock,
             tokenClient,
             time,
-            logger);
+            logger,
+            services.GetRequiredService<DeviceAuthMetrics>());
     }
 }

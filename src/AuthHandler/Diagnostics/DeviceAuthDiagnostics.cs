@@ -1,0 +1,29 @@
+namespace AuthHandler;
+
+/// <summary>
+/// Names for wiring the library's telemetry into OpenTelemetry:
+/// <c>AddMeter(DeviceAuthDiagnostics.MeterName)</c> and <c>AddSource(DeviceAuthDiagnostics.ActivitySourceName)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Instruments (all tagged with <c>authhandler.client</c>, the HTTP client name):</para>
+/// <list type="bullet">
+/// <item><c>authhandler.refresh.count</c> — refreshes by <c>authhandler.outcome</c>: <c>refreshed</c>,
+/// <c>adopted</c> (another session or process had refreshed), <c>rejected</c>, <c>transient</c>,
+/// <c>client_configuration</c>, <c>signed_out</c>.</item>
+/// <item><c>authhandler.refresh.duration</c> — seconds per refresh, by outcome.</item>
+/// <item><c>authhandler.refresh.joins</c> — requests that waited on a refresh another request started.</item>
+/// <item><c>authhandler.request.retries</c> — requests re-sent after a 401.</item>
+/// <item><c>authhandler.unauthorized</c> — unauthorized signals, by <c>authhandler.reason</c>.</item>
+/// <item><c>authhandler.signin.count</c> — device sign-ins by outcome: <c>signed_in</c> or the failure.</item>
+/// </list>
+/// <para>Spans: <c>AuthHandler.Refresh</c> and <c>AuthHandler.SignIn</c>, each a root span linked to
+/// the request spans that waited on it. No tag ever carries a token, a code or a user id.</para>
+/// </remarks>
+public static class DeviceAuthDiagnostics
+{
+    /// <summary>The name of the library's <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
+    public const string MeterName = "AuthHandler";
+
+    /// <summary>The name of the library's <see cref="System.Diagnostics.ActivitySource"/>.</summary>
+    public const string ActivitySourceName = "AuthHandler";
+}

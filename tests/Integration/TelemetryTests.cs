@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace AuthHandler.Tests.Integration;
+
+public sealed class TelemetryTests
+{
+    private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+    private const string Access2 = "at-2-" + AuthTestHost.SecretMarker;
+    private const string Refresh2 = "rt-2-" + AuthTestHost.SecretMarker;
+
+    private static MetricCollector<long> Collect(AuthTestHost host, string instrument) =>
+        new(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, instrument);
+
+    private static long Sum(MetricCollector<long> collector, string? outcome = null) =>
+        collector.GetMeasurementSnapshot()
+            .Where(m => outcome is null || Equals(m.Tags["authhandler.outcome"], outcome))
+            .Sum(m => m.Value);
+
+    [Fact]
+    public async Task Refresh_After401_RecordsRefreshRetriesJoinsAndLogs()
+    {
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(200));
+        using var refreshes = Collect(host, "authhandler.refresh.count");
+        using var retries = Collect(host, "authhandler.request.retries");
+        using var joins = Collect(host, "authhandler.refresh.joins");
+        using var duration = new MetricCollector<double>(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, "authhandler.refresh.duration");
+        var client = host.Client;
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)));
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(1, Sum(refreshes, "refreshed"));
+        Assert.Equal(1, Sum(refreshes, "loaded"));
+        Assert.Equal(20, Sum(retries));
+        Assert.InRange(Sum(joins), 1, 19);
+        Assert.Equal(2, duration.GetMeasurementSnapshot().Count);
+        Assert.All(refreshes.GetMeasurementSnapshot(), m => Assert.Equal(AuthTestHost.ClientName, m.Tags["authhandler.client"]));
+        var events = host.Logs.GetSnapshot().Select(r => r.Id.Id).ToHashSet();
+        Assert.Superset(new HashSet<int> { 1, 2, 8, 14 }, events);
+    }
+
+    [Fact]
+    public async Task Refresh_Rejected_RecordsRejectionAndSignal()
+    {
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(new { error = "invalid_grant" }, 400);
+        using var refreshes = Collect(host, "authhandler.refresh.count");
+        using var signals = Collect(host, "authhandler.unauthorized");
+
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(1, Sum(refreshes, "rejected"));
+        var signal = Assert.Single(signals.GetMeasurementSnapshot());
+        Assert.Equal("refresh_rejected", signal.Tags["authhandler.reason"]);
+        var events = host.Logs.GetSnapshot().Select(r => r.Id.Id).ToHashSet();
+        Assert.Superset(new HashSet<int> { 3, 7 }, events);
+    }
+
+    [Fact]
+    public async Task Refresh_Transient_RecordsTransientOutcome()
+    {
+        await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(new { }, 503);
+        using var refreshes = Collect(host, "authhandler.refresh.count");
+
+        await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(1, Sum(refreshes, "transient"));
+        Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 4);
+    }
+
+    [Fact]
+    public async Task SignIn_RecordsOutcomes()
+    {
+        await using var host = AuthTestHost.Start();
+        host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
+        host.TokenEndpointSequence((400, new { error = "access_denied" }), (200, AuthTestHost.Tokens(Access1, Refresh2)));
+        using var signIns = Collect(host, "authhandler.signin.count");
+
+        var denied = host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
+        await host.WaitForLogAsync(23, 1);
+        host.Time.Advance(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<DeviceAuthorizationException>(() => denied);
+        var approved = host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
+        await host.WaitForLogAsync(23, 2);
+        host.Time.Advance(TimeSpan.FromSeconds(5));
+        await approved;
+
+        Assert.Equal(1, Sum(signIns, "access_denied"));
+        Assert.Equal(1, Sum(signIns, "signed_in"));
+    }
+
+    [Fact]
+    public async Task Refresh_Span_IsARootLinkedToEveryWaitingRequest()
+    {
+        using var requests = new ActivitySource("AuthHandler.Tests.Requests");
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is DeviceAuthDiagnostics.ActivitySourceName or "AuthHandler.Tests.Requests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        await host.Session.SetTokensAsync((await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!, TestContext.Current.CancellationToken);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(300));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+        var client = host.Client;
+
+        var parents = new List<ActivityTraceId>();
+        var calls = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var parent = requests.StartActivity("request " + i);
+            parents.Add(parent!.TraceId);
+            calls.Add(client.GetAsync("/data", TestContext.Current.CancellationToken));
+        }
+
+        await Task.WhenAll(calls);
+        await host.Session.WhenRefreshCompleted();
+
+        Activity refresh;
+        lock (spans)
+        {
+            refresh = Assert.Single(spans, s => s.OperationName == "AuthHandler.Refresh" && Equals(s.GetTagItem("authhandler.client"), AuthTestHost.ClientName) && parents.Contains(s.Links.FirstOrDefault().Context.TraceId));
+        }
+
+        Assert.Null(refresh.ParentId);
+        Assert.DoesNotContain(refresh.TraceId, parents);
+        Assert.Equal(parents.ToHashSet(), refresh.Links.Select(l => l.Context.TraceId).ToHashSet());
+        Assert.Equal("refreshed", refresh.GetTagItem("authhandler.outcome"));
+        Assert.DoesNotContain(refresh.TagObjects, t => t.Value?.ToString()?.Contains(AuthTestHost.SecretMarker, StringComparison.Ordinal) == true);
+    }
+}
