@@ -14,6 +14,7 @@ public sealed class RegistrationTests
         { "no-authority", "Authority" },
         { "no-client-id", "ClientId" },
         { "http-authority", "must use https" },
+        { "http-token-endpoint", "TokenEndpoint 'http://id.example.com/token' must be an absolute https URL" },
         { "negative-skew", "ExpirySkew must not be negative" },
         { "bad-origin", "is not an origin" },
         { "http-origin", "must use https" },
@@ -38,6 +39,7 @@ public sealed class RegistrationTests
                     case "no-authority": o.Authority = null; break;
                     case "no-client-id": o.ClientId = null; break;
                     case "http-authority": o.Authority = "http://id.example.com"; break;
+                    case "http-token-endpoint": o.TokenEndpoint = new Uri("http://id.example.com/token"); break;
                     case "negative-skew": o.ExpirySkew = TimeSpan.FromSeconds(-1); break;
                     case "bad-origin": o.AllowedOrigins.Add("https://x.example.com/path"); break;
                     case "http-origin": o.AllowedOrigins.Add("http://x.example.com"); break;

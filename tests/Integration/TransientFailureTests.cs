@@ -11,7 +11,7 @@ public sealed class TransientFailureTests
     private const string Refresh1 = "rt-1-" + AuthTestHost.SecretMarker;
     private const string Refresh2 = "rt-2-" + AuthTestHost.SecretMarker;
 
-    public static TheoryData<string> Faults => ["503", "500", "429", "html200", "truncated", "no-access-token", "temporarily_unavailable"];
+    public static TheoryData<string> Faults => ["503", "500", "429", "html200", "truncated", "no-access-token", "temporarily_unavailable", "json-array", "empty-response", "malformed-chunk"];
 
     [Theory]
     [MemberData(nameof(Faults))]
@@ -28,6 +28,9 @@ public sealed class TransientFailureTests
             "html200" => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/html").WithBody("<html><body>Proxy login</body></html>"),
             "truncated" => Response.Create().WithStatusCode(200).WithBody("{\"access_token\":\"at-2-SECRET\",\"refresh_tok"),
             "no-access-token" => Response.Create().WithStatusCode(200).WithBodyAsJson(new { token_type = "Bearer", refresh_token = Refresh2 }),
+            "json-array" => Response.Create().WithStatusCode(200).WithBody("[{\"access_token\":\"x\"}]"),
+            "empty-response" => Response.Create().WithFault(FaultType.EMPTY_RESPONSE),
+            "malformed-chunk" => Response.Create().WithFault(FaultType.MALFORMED_RESPONSE_CHUNK),
             _ => Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "temporarily_unavailable" }),
         };
         host.Idp.Given(Request.Create().WithPath("/token")).AtPriority(1).InScenario("fault").WillSetStateTo("cleared").RespondWith(response);

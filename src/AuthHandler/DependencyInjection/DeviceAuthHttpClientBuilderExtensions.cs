@@ -131,6 +131,26 @@ public static class DeviceAuthHttpClientBuilderExtensions
                 pipeline.AddTimeout(options.BackchannelTimeout);
             });
 
+        // Invariant 8: on a redirect .NET strips Authorization, but no other header. With another
+        // header name, the token would follow a redirect to any origin, so redirects are returned
+        // to the caller instead of being followed.
+        builder.ConfigurePrimaryHttpMessageHandler((handler, provider) =>
+        {
+            var options = provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+            if (!string.Equals(options.AuthorizationHeaderName, DeviceAuthConstants.AuthorizationHeaderName, StringComparison.OrdinalIgnoreCase))
+            {
+                switch (handler)
+                {
+                    case SocketsHttpHandler sockets:
+                        sockets.AllowAutoRedirect = false;
+                        break;
+                    case HttpClientHandler client:
+                        client.AllowAutoRedirect = false;
+                        break;
+                }
+            }
+        });
+
         builder.AddHttpMessageHandler(provider => new DeviceAuthHandler(
             provider.GetRequiredKeyedService<DeviceAuthSession>(name),
             (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory)));

@@ -99,7 +99,12 @@ public sealed class DeviceAuthOptions
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan RefreshRetryDelay { get; set; } = DeviceAuthConstants.RefreshRetryDelay;
 
-    /// <summary>Gets or sets the request header that carries the token (e.g. <c>Proxy-Authorization</c>).</summary>
+    /// <summary>
+    /// Gets or sets the request header that carries the token (e.g. <c>Proxy-Authorization</c>).
+    /// .NET removes only <c>Authorization</c> when it follows a redirect, so with any other name the
+    /// client's primary handler stops following redirects (the 3xx goes back to the caller) and the
+    /// token never reaches the redirect target.
+    /// </summary>
     /// <value>The default value is <c>Authorization</c>.</value>
     public string AuthorizationHeaderName { get; set; } = DeviceAuthConstants.AuthorizationHeaderName;
 
