@@ -182,6 +182,27 @@ public sealed class RegistrationTests
         Assert.Equal(0, host.TokenCalls);
     }
 
+    [Fact]
+    public async Task ServiceProvider_SyncDispose_DisposesTheSession()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com/"))
+            .AddDeviceAuthHandler(o =>
+            {
+                o.Authority = "https://id.example.com";
+                o.ClientId = "cli";
+                o.DeviceHeaders.Enabled = false;
+            })
+            .UseMemoryTokenStore();
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var session = provider.GetRequiredKeyedService<DeviceAuthSession>("api");
+        await session.SetTokensAsync(new TokenSet("t", DateTimeOffset.UtcNow.AddHours(1)), TestContext.Current.CancellationToken);
+
+        provider.Dispose();
+
+        Assert.Equal(SessionState.SignedIn, session.State);
+    }
+
     private sealed class TypedApi(HttpClient client)
     {
         public HttpClient Client { get; } = client;

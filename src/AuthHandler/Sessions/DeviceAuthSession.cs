@@ -27,7 +27,7 @@ namespace AuthHandler;
 /// </para>
 /// </remarks>
 [DebuggerDisplay("DeviceAuthSession {Name,nq}: {State}")]
-public sealed class DeviceAuthSession : IAsyncDisposable
+public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 {
     /// <summary>How often a signed-out session re-reads the store for a sign-in made elsewhere.</summary>
     private static readonly TimeSpan SignedOutRecheckInterval = TimeSpan.FromSeconds(5);
@@ -295,9 +295,17 @@ public sealed class DeviceAuthSession : IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        _lifetime.Cancel();
-        _lifetime.Dispose();
+        Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stops any refresh in flight. Waiting requests get a transient failure.</summary>
+    public void Dispose()
+    {
+        if (!_lifetime.IsCancellationRequested)
+        {
+            _lifetime.Cancel();
+        }
     }
 
     /// <summary>Completes when the latest refresh has published its outcome and raised its events.</summary>
