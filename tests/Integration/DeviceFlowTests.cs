@@ -179,6 +179,50 @@ public sealed class DeviceFlowTests
     }
 
     [Fact]
+    public async Task SignInAsync_ClientSecretPost_SendsTheSecretInTheBody()
+    {
+        await using var host = AuthTestHost.Start(o =>
+        {
+            o.ClientSecret = "cs-" + AuthTestHost.SecretMarker;
+            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
+        });
+        host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
+
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+
+        Assert.All(host.Idp.LogEntries, e =>
+        {
+            Assert.Contains("client_id=cli", e.RequestMessage.Body!, StringComparison.Ordinal);
+            Assert.Contains("client_secret=cs-" + AuthTestHost.SecretMarker, e.RequestMessage.Body!, StringComparison.Ordinal);
+            Assert.False(e.RequestMessage.Headers!.ContainsKey("Authorization"));
+        });
+    }
+
+    [Theory]
+    [InlineData(503)]
+    [InlineData(0)]
+    public async Task SignInAsync_DeviceEndpointUnavailable_ThrowsUnavailable(int status)
+    {
+        await using var host = AuthTestHost.Start(o =>
+        {
+            o.BackchannelMaxRetryAttempts = 0;
+            if (status == 0)
+            {
+                o.DeviceAuthorizationEndpoint = new Uri($"http://127.0.0.1:{AuthTestHost.FreeLoopbackPort()}/device");
+            }
+        });
+        host.DeviceEndpointAnswers(new { }, status == 0 ? 200 : status);
+        await host.SeedAsync(Access1);
+
+        var ex = await Assert.ThrowsAsync<DeviceAuthorizationException>(() => host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+
+        Assert.Equal(DeviceAuthorizationFailure.Unavailable, ex.Failure);
+        Assert.NotNull(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
+        Assert.Equal(0, host.TokenCalls);
+    }
+
+    [Fact]
     public async Task SignInOnDemand_ConcurrentRequestsWithoutTokens_ShareOneSignIn()
     {
         var prompts = 0;

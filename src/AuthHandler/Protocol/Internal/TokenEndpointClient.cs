@@ -97,13 +97,23 @@ internal sealed class TokenEndpointClient
             throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, $"The device authorization request failed: {ex.Message}", innerException: ex);
         }
 
-        var response = DeviceAuthorizationResponse.Parse(body);
+        // The status first: a proxy's error page is not a malformed device authorization response.
         if ((int)status is < 200 or >= 300)
         {
-            throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, $"The device authorization endpoint answered {(int)status}.");
+            if (TokenResponseParser.Parse(body).Error is { } error)
+            {
+                var description = error.SafeDescription.Length == 0 ? string.Empty : $" ({error.SafeDescription})";
+                throw new DeviceAuthorizationException(
+                    DeviceAuthorizationFailure.Rejected,
+                    $"The device authorization request was refused: {Text.PrintableAscii(error.Code, 64)}{description}.",
+                    error.Code,
+                    error.Description);
+            }
+
+            throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, $"The device authorization endpoint answered {(int)status} without an OAuth error.");
         }
 
-        return response;
+        return DeviceAuthorizationResponse.Parse(body);
     }
 
     /// <summary>RFC 7009 §2: revokes a refresh token. True when the server confirmed it (200).</summary>
