@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -261,6 +262,33 @@ public sealed class DeviceAuthHandlerTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Bearer " + Access1, host.Api.LogEntries.Single().RequestMessage.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task SendAsync_SameRequestSentTwiceByAnOuterRetry_CarriesEachDeviceHeaderOnce()
+    {
+        await using var host = AuthTestHost.Start(client: c => c.AddHttpMessageHandler(() => new SendsTwice()));
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
+
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, host.Api.LogEntries.Count);
+        Assert.All(host.Api.LogEntries, e =>
+        {
+            Assert.Single(e.RequestMessage.Headers!["X-Device-Id"]);
+            Assert.Single(e.RequestMessage.Headers!["Authorization"]);
+        });
+    }
+
+    /// <summary>What a resilience handler outside ours does on a retry: the same message again.</summary>
+    private sealed class SendsTwice : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            (await base.SendAsync(request, cancellationToken)).Dispose();
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class ForwardOnlyStream(byte[] data) : MemoryStream(data)

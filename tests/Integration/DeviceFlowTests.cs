@@ -199,6 +199,22 @@ public sealed class DeviceFlowTests
         });
     }
 
+    [Fact]
+    public async Task SignInAsync_EmptyClientSecret_IsAPublicClient()
+    {
+        await using var host = AuthTestHost.Start(o => o.ClientSecret = "");
+        host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
+
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+
+        Assert.All(host.Idp.LogEntries, e =>
+        {
+            Assert.Contains("client_id=cli", e.RequestMessage.Body!, StringComparison.Ordinal);
+            Assert.False(e.RequestMessage.Headers!.ContainsKey("Authorization"));
+        });
+    }
+
     [Theory]
     [InlineData(503)]
     [InlineData(0)]

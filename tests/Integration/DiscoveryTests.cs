@@ -100,6 +100,20 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public async Task Refresh_ProxyPageInsteadOfDiscoveryDocument_IsTransient()
+    {
+        await using var host = StartWithDiscovery();
+        host.Idp.Given(Request.Create().WithPath(Rfc8414)).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/html").WithBody("<html>Sign in to the Wi-Fi</html>"));
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
+
+        Assert.Equal(TokenEndpointFailure.Transient, ex.Failure);
+        Assert.Equal(SessionState.SignedIn, host.Session.State);
+    }
+
+    [Fact]
     public async Task Discovery_50ConcurrentFirstUses_FetchOnce()
     {
         await using var host = StartWithDiscovery();

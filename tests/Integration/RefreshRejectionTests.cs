@@ -155,6 +155,35 @@ public sealed class RefreshRejectionTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, host.TokenCalls);
         Assert.Equal([UnauthorizedReason.NoRefreshToken], signals);
+
+        // The dead token is gone, so looking at the store again later does not bring it back.
+        Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
+        host.Time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
+        await host.Session.WhenRefreshCompleted();
+        Assert.Single(signals);
+        Assert.Single(host.Api.LogEntries);
+    }
+
+    [Fact]
+    public async Task Signal_ThrowingSubscriber_DoesNotStopOthersOrTheCallback()
+    {
+        var callback = 0;
+        await using var host = AuthTestHost.Start(o => o.OnUnauthorized = _ =>
+        {
+            callback++;
+            return ValueTask.CompletedTask;
+        });
+        var second = 0;
+        host.Session.Unauthorized += (_, _) => throw new InvalidOperationException("subscriber bug");
+        host.Session.Unauthorized += (_, _) => second++;
+
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(1, second);
+        Assert.Equal(1, callback);
+        Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 13);
     }
 
     [Fact]

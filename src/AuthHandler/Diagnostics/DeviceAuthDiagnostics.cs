@@ -7,9 +7,10 @@ namespace AuthHandler;
 /// <remarks>
 /// <para>Instruments (all tagged with <c>authhandler.client</c>, the HTTP client name):</para>
 /// <list type="bullet">
-/// <item><c>authhandler.refresh.count</c> — refreshes by <c>authhandler.outcome</c>: <c>refreshed</c>,
-/// <c>adopted</c> (another session or process had refreshed), <c>rejected</c>, <c>transient</c>,
-/// <c>client_configuration</c>, <c>signed_out</c>.</item>
+/// <item><c>authhandler.refresh.count</c> — runs of the shared refresh by <c>authhandler.outcome</c>:
+/// <c>refreshed</c> (the token endpoint issued tokens), <c>loaded</c> (the first read of the store),
+/// <c>adopted</c> (another session or process had refreshed), <c>rejected</c>, <c>signed_out</c>,
+/// <c>transient</c>, <c>client_configuration</c>.</item>
 /// <item><c>authhandler.refresh.duration</c> — seconds per refresh, by outcome.</item>
 /// <item><c>authhandler.refresh.joins</c> — requests that waited on a refresh another request started.</item>
 /// <item><c>authhandler.request.retries</c> — requests re-sent after a 401.</item>

@@ -564,6 +564,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
             if (stored.RefreshToken is null)
             {
+                // The API rejected this access token and nothing can replace it: the entry is dead.
+                // Removing it keeps a signed-out session that looks at the store again from
+                // adopting it, sending it, and signalling once more.
+                await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
                 return SignedOut(UnauthorizedReason.NoRefreshToken, null);
             }
 
@@ -666,6 +670,19 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     private static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error) => RefreshOutcome.SignedOut(reason, error);
 
+    /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
+    private async Task RemoveStoredAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreRemoveFailed(_logger, Name, ex);
+        }
+    }
+
     private static string DescribeOutcome(RefreshOutcome outcome, TokenSnapshot? replacing) => outcome switch
     {
         { Failure.Failure: TokenEndpointFailure.ClientConfiguration } => "client_configuration",
@@ -742,31 +759,42 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
+    /// <summary>Every subscriber and the options callback run, whatever the others throw.</summary>
     private async ValueTask RaiseUnauthorizedAsync(OnUnauthorizedArguments arguments)
     {
-        try
+        Raise(Unauthorized, arguments);
+        if (_onUnauthorized is not null)
         {
-            Unauthorized?.Invoke(this, arguments);
-            if (_onUnauthorized is not null)
+            try
             {
                 await _onUnauthorized(arguments).ConfigureAwait(false);
             }
-        }
-        catch (Exception ex)
-        {
-            Log.SignalHandlerFailed(_logger, Name, ex);
+            catch (Exception ex)
+            {
+                Log.SignalHandlerFailed(_logger, Name, ex);
+            }
         }
     }
 
-    private void RaiseRefreshed(OnRefreshedArguments arguments)
+    private void RaiseRefreshed(OnRefreshedArguments arguments) => Raise(Refreshed, arguments);
+
+    private void Raise<T>(EventHandler<T>? handlers, T arguments)
     {
-        try
+        if (handlers is null)
         {
-            Refreshed?.Invoke(this, arguments);
+            return;
         }
-        catch (Exception ex)
+
+        foreach (var handler in handlers.GetInvocationList())
         {
-            Log.SignalHandlerFailed(_logger, Name, ex);
+            try
+            {
+                ((EventHandler<T>)handler).Invoke(this, arguments);
+            }
+            catch (Exception ex)
+            {
+                Log.SignalHandlerFailed(_logger, Name, ex);
+            }
         }
     }
 }

@@ -43,9 +43,19 @@ internal sealed class DeviceHeaderSet
         return new DeviceHeaderSet([.. headers]);
     }
 
+    /// <summary>
+    /// Adds the headers once: a request that comes through again (a resilience handler's retry
+    /// re-sends the same message) already carries them, and appending would duplicate each value.
+    /// </summary>
     public void ApplyTo(HttpRequestHeaders headers)
     {
-        foreach (var (name, value) in _headers)
+        var all = _headers;
+        if (all.Length == 0 || headers.NonValidated.Contains(all[0].Key))
+        {
+            return;
+        }
+
+        foreach (var (name, value) in all)
         {
             headers.TryAddWithoutValidation(name, value);
         }

@@ -14,7 +14,8 @@ internal static class MetadataDocumentParser
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                throw new DiscoveryException($"The discovery document {source} is not a JSON object.", isTransient: false);
+                // A proxy's or captive portal's page: transient, like a bad token response.
+                throw new DiscoveryException($"The discovery document {source} is not a JSON object.", isTransient: true);
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -39,7 +40,7 @@ internal static class MetadataDocumentParser
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            throw new DiscoveryException($"The discovery document {source} is not valid JSON.", isTransient: false, ex);
+            throw new DiscoveryException($"The discovery document {source} is not valid JSON.", isTransient: true, ex);
         }
 
         if (string.IsNullOrEmpty(issuer))

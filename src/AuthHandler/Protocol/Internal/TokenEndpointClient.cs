@@ -208,9 +208,11 @@ internal sealed class ClientCredentials
     public ClientCredentials(string clientId, string? clientSecret, ClientAuthenticationMethod method)
     {
         _clientId = clientId;
-        _clientSecret = clientSecret;
+
+        // An empty secret (an unset environment variable, say) means a public client.
+        _clientSecret = string.IsNullOrEmpty(clientSecret) ? null : clientSecret;
         _method = method == ClientAuthenticationMethod.Automatic
-            ? clientSecret is null ? ClientAuthenticationMethod.None : ClientAuthenticationMethod.ClientSecretBasic
+            ? _clientSecret is null ? ClientAuthenticationMethod.None : ClientAuthenticationMethod.ClientSecretBasic
             : method;
     }
 
