@@ -183,6 +183,20 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task AddDeviceAuthHandler_CalledTwice_AddsOneHandlerAndCombinesOptions()
+    {
+        await using var host = AuthTestHost.Start(client: c => c.AddDeviceAuthHandler(o => o.DeviceHeaders.Platform = "first-call"));
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
+
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        var headers = host.Api.LogEntries.Single().RequestMessage.Headers!;
+        Assert.Single(headers["Authorization"]);
+        Assert.Equal("first-call", headers["X-Device-Platform"].Single());
+    }
+
+    [Fact]
     public async Task ServiceProvider_SyncDispose_DisposesTheSession()
     {
         var services = new ServiceCollection();

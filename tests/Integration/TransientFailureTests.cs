@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -178,5 +179,40 @@ public sealed class BackchannelTimeoutTests
 
         Assert.Equal(TokenEndpointFailure.Transient, ex.Failure);
         Assert.Equal(SessionState.SignedIn, host.Session.State);
+    }
+}
+
+public sealed class BackchannelIsolationTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Refresh_AppAddsResilienceToEveryClient_TokenEndpointStillGetsOneAttempt(bool defaultsFirst)
+    {
+        await using var host = AuthTestHost.Start(
+            o => o.BackchannelMaxRetryAttempts = 0,
+            services: s =>
+            {
+                if (defaultsFirst)
+                {
+                    s.ConfigureHttpClientDefaults(b => b.AddStandardResilienceHandler());
+                }
+            },
+            client: c =>
+            {
+                if (!defaultsFirst)
+                {
+                    c.Services.ConfigureHttpClientDefaults(b => b.AddStandardResilienceHandler());
+                }
+            });
+        await host.SeedAsync("at-1-" + AuthTestHost.SecretMarker, lifetime: TimeSpan.FromMinutes(10));
+        host.TokenEndpointAnswers(new { }, 500);
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        // A 500 may mean the server rotated the refresh token already: no second attempt, from
+        // any handler (RFC 9700 §4.14).
+        await Assert.ThrowsAsync<TokenEndpointException>(() => host.AdvanceUntil(host.Client.GetAsync("/data", TestContext.Current.CancellationToken), TimeSpan.FromMilliseconds(100)));
+
+        Assert.Equal(1, host.TokenCalls);
     }
 }

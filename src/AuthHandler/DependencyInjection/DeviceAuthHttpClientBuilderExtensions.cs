@@ -7,11 +7,13 @@ using AuthHandler.Http;
 using AuthHandler.Protocol.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Registry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -98,6 +100,11 @@ public static class DeviceAuthHttpClientBuilderExtensions
     {
         var name = builder.Name;
         var services = builder.Services;
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(DeviceAuthSession) && Equals(d.ServiceKey, name)))
+        {
+            // Added before for this client: the options above add up, the handler is not added twice.
+            return new DeviceAuthBuilder(name, services);
+        }
 
         services.AddOptions<DeviceAuthOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsAttributeValidator>());
@@ -109,27 +116,33 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddSingleton<InProcessRefreshLock>();
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
 
-        // Invariant 7: the token endpoint has its own client, which never carries this handler.
-        services.AddHttpClient(DeviceAuthConstants.BackchannelName(name))
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler("AuthHandler.TokenEndpoint", (pipeline, context) =>
+        // Invariant 7: the token endpoint has its own client, which never carries this handler,
+        // and carries nothing but its own pipeline: a handler the app adds to every client
+        // (ConfigureHttpClientDefaults) would retry refreshes that must not be retried.
+        var pipelineKey = DeviceAuthConstants.BackchannelName(name);
+        services.AddResiliencePipeline<string, HttpResponseMessage>(pipelineKey, (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+            if (options.BackchannelMaxRetryAttempts > 0)
             {
-                var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-                if (options.BackchannelMaxRetryAttempts > 0)
+                pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = options.BackchannelMaxRetryAttempts,
-                        Delay = DeviceAuthConstants.BackchannelFirstRetryDelay,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        ShouldRetryAfterHeader = true,
-                        ShouldHandle = arguments => ValueTask.FromResult(ShouldRetry(arguments.Outcome, arguments.Context)),
-                    });
-                }
+                    MaxRetryAttempts = options.BackchannelMaxRetryAttempts,
+                    Delay = DeviceAuthConstants.BackchannelFirstRetryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = arguments => ValueTask.FromResult(ShouldRetry(arguments.Outcome, arguments.Context)),
+                });
+            }
 
-                pipeline.AddTimeout(options.BackchannelTimeout);
-            });
+            pipeline.AddTimeout(options.BackchannelTimeout);
+        });
+        services.AddHttpClient(DeviceAuthConstants.BackchannelName(name))
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        // A filter runs after every configuration action, whatever order the app registered them in.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, BackchannelHandlerFilter>());
 
         // Invariant 8: on a redirect .NET strips Authorization, but no other header. With another
         // header name, the token would follow a redirect to any origin, so redirects are returned

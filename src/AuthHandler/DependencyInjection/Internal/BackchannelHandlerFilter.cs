@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Http.Resilience;
+using Polly.Registry;
+
+namespace AuthHandler.DependencyInjection.Internal;
+
+/// <summary>
+/// Leaves the token endpoint's clients with exactly one handler: their own resilience pipeline.
+/// Handlers the app adds to every client (<c>ConfigureHttpClientDefaults</c>) would otherwise
+/// retry refreshes after failures where the server may have rotated the refresh token already
+/// (RFC 9700 §4.14), or carry an auth handler into the token request.
+/// </summary>
+internal sealed class BackchannelHandlerFilter : IHttpMessageHandlerBuilderFilter
+{
+    private readonly ResiliencePipelineProvider<string> _pipelines;
+
+    public BackchannelHandlerFilter(ResiliencePipelineProvider<string> pipelines) => _pipelines = pipelines;
+
+    public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
+    {
+        next(builder);
+        if (builder.Name?.StartsWith(DeviceAuthConstants.BackchannelPrefix, StringComparison.Ordinal) == true)
+        {
+            builder.AdditionalHandlers.Clear();
+            builder.AdditionalHandlers.Add(new ResilienceHandler(_pipelines.GetPipeline<HttpResponseMessage>(builder.Name)));
+        }
+    };
+}
