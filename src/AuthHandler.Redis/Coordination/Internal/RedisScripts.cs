@@ -1,0 +1,57 @@
+namespace AuthHandler.Coordination.Internal;
+
+/// <summary>
+/// The Lua scripts of the lock and the fenced writes. Each runs atomically on the server, which
+/// is what makes "check, then act" safe against another instance acting in between.
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>
+    /// KEYS: lock, fence. ARGV: owner id, lease (ms). Takes the lease if it is free and returns
+    /// the new fencing token (always &gt; 0); returns 0 while another owner holds it.
+    /// </summary>
+    public const string Acquire = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          return redis.call('INCR', KEYS[2])
+        end
+        return 0
+        """;
+
+    /// <summary>KEYS: lock. ARGV: owner id, lease (ms). Extends the lease only for its owner; 1 if it did.</summary>
+    public const string Renew = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 0
+        """;
+
+    /// <summary>KEYS: lock. ARGV: owner id. Deletes the lease only for its owner, never someone else's.</summary>
+    public const string Release = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        """;
+
+    /// <summary>
+    /// KEYS: fence, tokens. ARGV: fencing token, value. Writes only while the fence is still the
+    /// one this holder got: once a later holder took the lock, a holder whose lease ran out cannot
+    /// overwrite what the later one wrote. 1 if written.
+    /// </summary>
+    public const string SetIfFenced = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('SET', KEYS[2], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <summary>KEYS: fence, tokens. ARGV: fencing token. Deletes under the same rule as <see cref="SetIfFenced"/>.</summary>
+    public const string DeleteIfFenced = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('DEL', KEYS[2])
+          return 1
+        end
+        return 0
+        """;
+}

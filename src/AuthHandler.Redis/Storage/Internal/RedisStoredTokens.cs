@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace AuthHandler.Storage.Internal;
+
+/// <summary>
+/// The token set as the Redis store serializes it before protecting it: the same fields and
+/// names as the file store's format. Unknown fields are ignored and every field but the access
+/// token and its expiry is optional, so entries written by newer or older versions still load.
+/// </summary>
+internal sealed class RedisStoredTokens
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("version")]
+    public int Version { get; set; } = CurrentVersion;
+
+    [JsonPropertyName("access_token")]
+    public string? AccessToken { get; set; }
+
+    [JsonPropertyName("token_type")]
+    public string? TokenType { get; set; }
+
+    [JsonPropertyName("expires_at")]
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    [JsonPropertyName("refresh_token")]
+    public string? RefreshToken { get; set; }
+
+    [JsonPropertyName("refresh_token_expires_at")]
+    public DateTimeOffset? RefreshTokenExpiresAt { get; set; }
+
+    [JsonPropertyName("scope")]
+    public string? Scope { get; set; }
+
+    [JsonPropertyName("issued_at")]
+    public DateTimeOffset? IssuedAt { get; set; }
+
+    public static RedisStoredTokens From(TokenSet tokens) => new()
+    {
+        AccessToken = tokens.AccessToken,
+        TokenType = tokens.TokenType,
+        ExpiresAt = tokens.ExpiresAt,
+        RefreshToken = tokens.RefreshToken,
+        RefreshTokenExpiresAt = tokens.RefreshTokenExpiresAt,
+        Scope = tokens.Scope,
+        IssuedAt = tokens.IssuedAt,
+    };
+
+    /// <summary>The token set, or null when a required field is missing.</summary>
+    public TokenSet? ToTokenSet() => string.IsNullOrEmpty(AccessToken) || ExpiresAt is null
+        ? null
+        : new TokenSet(AccessToken, ExpiresAt.Value)
+        {
+            TokenType = string.IsNullOrEmpty(TokenType) ? "Bearer" : TokenType,
+            RefreshToken = string.IsNullOrEmpty(RefreshToken) ? null : RefreshToken,
+            RefreshTokenExpiresAt = RefreshTokenExpiresAt,
+            Scope = Scope,
+            IssuedAt = IssuedAt,
+        };
+
+    public override string ToString() => $"RedisStoredTokens {{ Version = {Version}, ExpiresAt = {ExpiresAt:O} }}";
+}

@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace AuthHandler.Tests.Redis;
+
+public sealed class FleetRefreshTests
+{
+    private const string Access1 = "at-1-" + RedisTestHost.SecretMarker;
+    private const string Refresh1 = "rt-1-" + RedisTestHost.SecretMarker;
+    private const string Access2 = "at-2-" + RedisTestHost.SecretMarker;
+    private const string Refresh2 = "rt-2-" + RedisTestHost.SecretMarker;
+
+    [Fact]
+    public async Task SendAsync_FourInstancesTwentyFiveRequestsEachWithExpiredToken_OneRefreshNoInvalidGrantAllSucceed()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var instances = Enumerable.Range(0, 4).Select(_ => host.AddInstance()).ToList();
+        await host.SeedAsync(instances[0], Access1, Refresh1, lifetime: TimeSpan.FromMinutes(-1));
+        host.ApiAccepts(Access2);
+        host.TokenEndpointRotates(Refresh1, Access2, Refresh2, delay: TimeSpan.FromMilliseconds(200));
+        var unauthorized = 0;
+        foreach (var instance in instances)
+        {
+            RedisTestHost.Session(instance).Unauthorized += (_, _) => Interlocked.Increment(ref unauthorized);
+        }
+
+        var clients = instances.Select(RedisTestHost.Client).ToList();
+        var responses = await Task.WhenAll(clients.SelectMany(client =>
+            Enumerable.Range(0, 25).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken))));
+
+        Assert.Equal(100, responses.Length);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, host.TokenCalls);
+        Assert.Equal(0, host.InvalidGrantAnswers);
+        Assert.Equal(0, unauthorized);
+        Assert.All(instances, i => Assert.Equal(SessionState.SignedIn, RedisTestHost.Session(i).State));
+
+        // Every instance went through the Redis lock (the one that refreshed, and three that
+        // re-read the store inside it and adopted the new tokens).
+        Assert.All(instances, i => Assert.True(RedisTestHost.LogCount(i, RedisTestHost.LockAcquiredEvent) >= 1));
+        var stored = await RedisTestHost.Store(instances[3]).GetAsync(RedisTestHost.Session(instances[3]).StoreKey, TestContext.Current.CancellationToken);
+        Assert.Equal(Refresh2, stored!.RefreshToken);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+
+namespace AuthHandler.Tests.Redis;
+
+public sealed class RedisRefreshLockTests
+{
+    private const string AccessA = "at-a-" + RedisTestHost.SecretMarker;
+    private const string AccessB = "at-b-" + RedisTestHost.SecretMarker;
+
+    private static TokenSet Tokens(string accessToken) =>
+        new(accessToken, new DateTimeOffset(2026, 1, 1, 13, 0, 0, TimeSpan.Zero)) { RefreshToken = "rt-" + accessToken };
+
+    [Fact]
+    public async Task SetAsync_HolderWhoseLeaseExpiredAfterAnotherTookTheLock_IsRejectedAndNewerTokensStay()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+
+        // A stops renewing its 1 s lease: what a process frozen for longer than the lease causes.
+        var a = host.AddInstance(o => { o.LockLease = TimeSpan.FromSeconds(1); o.RenewLease = false; });
+        var b = host.AddInstance(o => o.LockLease = TimeSpan.FromSeconds(1));
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        var heldByA = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+        await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out on Redis's clock");
+        var heldByB = await RedisTestHost.Lock(b).AcquireAsync(key, ct);
+        await RedisTestHost.Store(b).SetAsync(key, Tokens(AccessB), ct);
+
+        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct).AsTask());
+        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, ct).AsTask());
+        await heldByA.DisposeAsync();
+
+        Assert.True(write.IsTransient);
+        Assert.Contains("fencing token 1", write.Message, StringComparison.Ordinal);
+        Assert.True(delete.IsTransient);
+        Assert.Equal(AccessB, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);
+        Assert.Equal(2, RedisTestHost.LogCount(a, RedisTestHost.FencedWriteRejectedEvent));
+
+        // A's release did not delete B's lease: B still holds the lock.
+        Assert.True(await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)));
+        await heldByB.DisposeAsync();
+        Assert.False(await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)));
+    }
+
+    [Fact]
+    public async Task SetAsync_LeaseExpiredButNobodyElseTookTheLock_Writes()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance(o => { o.LockLease = TimeSpan.FromSeconds(1); o.RenewLease = false; });
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        await using (await RedisTestHost.Lock(a).AcquireAsync(key, ct))
+        {
+            await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out");
+            await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct);
+        }
+
+        Assert.Equal(AccessA, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_HeldLongerThanLeaseByLiveHolder_TimesOutWithClearError()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance(o => o.LockLease = TimeSpan.FromSeconds(1));
+        var b = host.AddInstance(o => { o.LockLease = TimeSpan.FromSeconds(1); o.LockWaitTimeout = TimeSpan.FromSeconds(2.5); });
+        var key = RedisTestHost.Session(a).StoreKey;
+        var ct = TestContext.Current.CancellationToken;
+        var heldByA = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+
+        var waited = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => RedisTestHost.Lock(b).AcquireAsync(key, ct).AsTask());
+        waited.Stop();
+
+        // A renewed its 1 s lease while it lived, so B waited its whole 2.5 s.
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(2.4), TimeSpan.FromSeconds(10));
+        Assert.Contains("Redis refresh lock of client 'api'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("more than 2.5 s (LockWaitTimeout)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The tokens are kept", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, RedisTestHost.LogCount(b, RedisTestHost.LockWaitTimedOutEvent));
+
+        // Released: B gets it at once.
+        await heldByA.DisposeAsync();
+        await using var heldByB = await RedisTestHost.Lock(b).AcquireAsync(key, ct);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CallerCancels_StopsWaitingAndLeavesTheLockUsable()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var b = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var ct = TestContext.Current.CancellationToken;
+        var heldByA = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+        using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RedisTestHost.Lock(b).AcquireAsync(key, impatient.Token).AsTask());
+
+        await heldByA.DisposeAsync();
+        await using var heldByB = await RedisTestHost.Lock(b).AcquireAsync(key, ct);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoSessionsOfOneInstance_QueueLocallyAndGetIncreasingFences()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var refreshLock = RedisTestHost.Lock(a);
+
+        var first = await refreshLock.AcquireAsync(key, ct);
+        var second = refreshLock.AcquireAsync(key, ct).AsTask();
+        await Task.Delay(100, ct);
+        Assert.False(second.IsCompleted);
+        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+
+        await first.DisposeAsync();
+        await using (await second)
+        {
+            Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+
+namespace AuthHandler.Tests.Redis;
+
+/// <summary>
+/// One test's fleet: a real redis-server, a WireMock authorization server and API on loopback,
+/// a fake clock shared by all instances, one Data Protection key ring on disk shared by all
+/// instances, and any number of "instances" — separate service providers built the strict way.
+/// Disposing it checks that no secret reached any instance's logs, then removes everything.
+/// </summary>
+internal sealed class RedisTestHost : IAsyncDisposable
+{
+    public const string ClientName = "api";
+    public const string ClientId = "cli";
+    public const string ApplicationName = "authhandler-redis-tests";
+
+    // Event ids of the Redis coordination's log (category AuthHandler.Redis).
+    public const int LockAcquiredEvent = 1000;
+    public const int LockWaitTimedOutEvent = 1001;
+    public const int RedisUnavailableEvent = 1002;
+    public const int FencedWriteRejectedEvent = 1006;
+
+    /// <summary>Every token in the tests contains this marker, so the log scan and the at-rest check can find leaks.</summary>
+    public const string SecretMarker = "SECRET";
+
+    private readonly List<ServiceProvider> _instances = [];
+    private ConnectionMultiplexer? _admin;
+
+    private RedisTestHost(RedisServer redis, string directory)
+    {
+        Redis = redis;
+        Directory = directory;
+    }
+
+    public RedisServer Redis { get; }
+
+    public WireMockServer Idp { get; } = WireMockServer.Start();
+
+    public WireMockServer Api { get; } = WireMockServer.Start();
+
+    public string Directory { get; }
+
+    public string KeyRingDirectory => Path.Combine(Directory, "keys");
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public IReadOnlyList<ServiceProvider> Instances => _instances;
+
+    public int TokenCalls => Idp.LogEntries.Count(e => e.RequestMessage.Path == "/token");
+
+    /// <summary>The token endpoint's 400 answers: in these tests, only invalid_grant for a reused refresh token.</summary>
+    public int InvalidGrantAnswers => Idp.LogEntries.Count(e => e.RequestMessage.Path == "/token" && e.ResponseMessage.StatusCode?.ToString() == "400");
+
+    public static async Task<RedisTestHost> StartAsync()
+    {
+        var redis = await RedisServer.StartAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "authhandler-redis-tests-" + Guid.NewGuid().ToString("N"));
+        RedisTestHost host;
+        try
+        {
+            host = new RedisTestHost(redis, directory);
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+
+        try
+        {
+            // Create the shared key ring once, before any instance starts: instances that found
+            // an empty ring at the same moment would each create a key of their own.
+            var services = new ServiceCollection();
+            services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(host.KeyRingDirectory)).SetApplicationName(ApplicationName);
+            await using (var keyRing = services.BuildServiceProvider())
+            {
+                keyRing.GetRequiredService<IDataProtectionProvider>().CreateProtector("warm-up").Protect([1]);
+            }
+
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A new instance: its own service provider, HTTP client "api" and Redis coordination.</summary>
+    public ServiceProvider AddInstance(
+        Action<RedisTokenCoordinationOptions>? redis = null,
+        Action<DeviceAuthOptions>? configure = null,
+        bool dataProtection = true,
+        string applicationName = ApplicationName)
+    {
+        var collection = new ServiceCollection();
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
+        collection.AddFakeLogging();
+        collection.AddSingleton<TimeProvider>(Time);
+        if (dataProtection)
+        {
+            collection.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(KeyRingDirectory)).SetApplicationName(applicationName);
+        }
+
+        collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(Api.Url!))
+            .AddDeviceAuthHandler(o =>
+            {
+                o.Authority = Idp.Url;
+                o.ClientId = ClientId;
+                o.TokenEndpoint = new Uri(Idp.Url + "/token");
+                o.StorageDirectory = Path.Combine(Directory, "instance-" + _instances.Count);
+                o.DeviceHeaders.Enabled = false;
+                configure?.Invoke(o);
+            })
+            .AddRedisTokenCoordination(o =>
+            {
+                o.Configuration = Redis.ConnectionString;
+                redis?.Invoke(o);
+            });
+
+        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _instances.Add(provider);
+        return provider;
+    }
+
+    public static DeviceAuthSession Session(IServiceProvider instance) => instance.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+
+    public static ITokenStore Store(IServiceProvider instance) => instance.GetRequiredKeyedService<ITokenStore>(ClientName);
+
+    public static IRefreshLock Lock(IServiceProvider instance) => instance.GetRequiredKeyedService<IRefreshLock>(ClientName);
+
+    public static HttpClient Client(IServiceProvider instance) => instance.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+
+    /// <summary>The documented key name, computed here independently of the library.</summary>
+    public static string KeyFor(string kind, string storeKey, string prefix = "authhandler:") =>
+        prefix + kind + ":{" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(storeKey)).AsSpan(0, 16)) + "}";
+
+    /// <summary>A separate connection for the test's own look at Redis.</summary>
+    public async Task<IDatabase> AdminAsync()
+    {
+        _admin ??= await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString + ",allowAdmin=true");
+        return _admin.GetDatabase();
+    }
+
+    public IServer AdminServer() => _admin!.GetServer(_admin.GetEndPoints().Single());
+
+    /// <summary>Stores tokens the way a previous sign-in would have left them, through <paramref name="instance"/>'s store.</summary>
+    public async Task<TokenSet> SeedAsync(IServiceProvider instance, string accessToken, string refreshToken, TimeSpan lifetime)
+    {
+        var now = Time.GetUtcNow();
+        var tokens = new TokenSet(accessToken, now + lifetime) { RefreshToken = refreshToken, IssuedAt = now - TimeSpan.FromHours(1) };
+        await Store(instance).SetAsync(Session(instance).StoreKey, tokens, TestContext.Current.CancellationToken);
+        return tokens;
+    }
+
+    /// <summary>The API answers 200 to any of <paramref name="accessTokens"/> and 401 to anything else.</summary>
+    public void ApiAccepts(params string[] accessTokens)
+    {
+        foreach (var token in accessTokens)
+        {
+            Api.Given(Request.Create().WithPath("/data").WithHeader("Authorization", "Bearer " + token))
+                .AtPriority(1)
+                .RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        }
+
+        Api.Given(Request.Create().WithPath("/data")).AtPriority(10)
+            .RespondWith(Response.Create().WithStatusCode(401).WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+    }
+
+    /// <summary>
+    /// A token endpoint that rotates refresh tokens with reuse detection (RFC 9700 §4.14): the
+    /// first use of <paramref name="refreshToken"/> answers new tokens after <paramref name="delay"/>;
+    /// every later use of it answers invalid_grant.
+    /// </summary>
+    public void TokenEndpointRotates(string refreshToken, string newAccessToken, string newRefreshToken, TimeSpan delay)
+    {
+        var request = Request.Create().WithPath("/token").UsingPost().WithBody(new RegexMatcher("refresh_token=" + refreshToken));
+        var tokens = Response.Create().WithStatusCode(200).WithBodyAsJson(new
+        {
+            access_token = newAccessToken,
+            token_type = "Bearer",
+            expires_in = 3600,
+            refresh_token = newRefreshToken,
+        });
+        Idp.Given(request).InScenario("rotation").WillSetStateTo("used")
+            .RespondWith(delay > TimeSpan.Zero ? tokens.WithDelay(delay) : tokens);
+        Idp.Given(request).InScenario("rotation").WhenStateIs("used")
+            .RespondWith(Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "invalid_grant", error_description = "refresh token reused" }));
+    }
+
+    /// <summary>Waits on the real clock, bounded, until <paramref name="condition"/> holds.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException("Timed out waiting until " + what + ".");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static FakeLogCollector Logs(IServiceProvider instance) => instance.GetFakeLogCollector();
+
+    /// <summary>How many records the Redis coordination (category AuthHandler.Redis) wrote with <paramref name="eventId"/>.</summary>
+    public static int LogCount(IServiceProvider instance, int eventId) =>
+        instance.GetFakeLogCollector().GetSnapshot().Count(r => r.Category == "AuthHandler.Redis" && r.Id.Id == eventId);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // The secret scan: every record any instance produced, at any level, with exceptions.
+            foreach (var instance in _instances)
+            {
+                foreach (var record in instance.GetFakeLogCollector().GetSnapshot())
+                {
+                    var text = record.Message + " " + record.Exception + " " + string.Join(' ', record.StructuredState?.Select(kv => kv.Value) ?? []);
+                    Assert.DoesNotContain(SecretMarker, text, StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var instance in _instances)
+            {
+                await instance.DisposeAsync();
+            }
+
+            if (_admin is not null)
+            {
+                await _admin.DisposeAsync();
+            }
+
+            Idp.Stop();
+            Api.Stop();
+            Idp.Dispose();
+            Api.Dispose();
+            await Redis.DisposeAsync();
+            if (System.IO.Directory.Exists(Directory))
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text;
+using StackExchange.Redis;
+
+namespace AuthHandler.Tests.Redis;
+
+public sealed class RedisTokenStoreTests
+{
+    private const string Access1 = "at-1-" + RedisTestHost.SecretMarker;
+    private const string Refresh1 = "rt-1-" + RedisTestHost.SecretMarker;
+
+    [Fact]
+    public async Task SetAsync_Tokens_RawRedisValueHoldsNoTokenAndKeyNamesHoldNoIdentifiers()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var writer = host.AddInstance();
+        await host.SeedAsync(writer, Access1, Refresh1, TimeSpan.FromHours(1));
+        var storeKey = RedisTestHost.Session(writer).StoreKey;
+        var admin = await host.AdminAsync();
+
+        var raw = (byte[]?)await admin.StringGetAsync(RedisTestHost.KeyFor("tokens", storeKey));
+
+        Assert.NotNull(raw);
+        foreach (var text in new[] { Encoding.UTF8.GetString(raw), Encoding.Latin1.GetString(raw), Convert.ToBase64String(raw) })
+        {
+            Assert.DoesNotContain(RedisTestHost.SecretMarker, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("access_token", text, StringComparison.Ordinal);
+        }
+
+        var keys = host.AdminServer().Keys(pattern: "*").Select(k => (string)k!).ToList();
+        Assert.Contains(RedisTestHost.KeyFor("tokens", storeKey), keys);
+        Assert.All(keys, k => Assert.DoesNotContain(RedisTestHost.ClientId + "|", k, StringComparison.Ordinal));
+        Assert.All(keys, k => Assert.DoesNotContain("127.0.0.1", k, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GetAsync_OtherInstanceSharingKeyRing_ReadsSameTokens()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var writer = host.AddInstance();
+        var reader = host.AddInstance();
+        var seeded = await host.SeedAsync(writer, Access1, Refresh1, TimeSpan.FromHours(1));
+
+        var read = await RedisTestHost.Store(reader).GetAsync(RedisTestHost.Session(reader).StoreKey, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(read);
+        Assert.Equal(seeded.AccessToken, read.AccessToken);
+        Assert.Equal(seeded.RefreshToken, read.RefreshToken);
+        Assert.Equal(seeded.ExpiresAt, read.ExpiresAt);
+        Assert.Equal(seeded.IssuedAt, read.IssuedAt);
+    }
+
+    [Fact]
+    public async Task GetAsync_NoEntry_ReturnsNull()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var instance = host.AddInstance();
+
+        Assert.Null(await RedisTestHost.Store(instance).GetAsync("no such key", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task GetAsync_InstanceWithAnotherKeyRing_ThrowsPermanentErrorNamingTheKeyRing()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var writer = host.AddInstance();
+        var stranger = host.AddInstance(applicationName: "another-application");
+        await host.SeedAsync(writer, Access1, Refresh1, TimeSpan.FromHours(1));
+
+        var ex = await Assert.ThrowsAsync<TokenStoreException>(() =>
+            RedisTestHost.Store(stranger).GetAsync(RedisTestHost.Session(stranger).StoreKey, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.False(ex.IsTransient);
+        Assert.Contains("Data Protection key ring", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(RedisTestHost.SecretMarker, ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_CorruptedEntry_SignsOutOnceAndLeavesEntryUntouched()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var instance = host.AddInstance();
+        var session = RedisTestHost.Session(instance);
+        var key = RedisTestHost.KeyFor("tokens", session.StoreKey);
+        var admin = await host.AdminAsync();
+        await admin.StringSetAsync(key, "not protected, not JSON");
+        host.ApiAccepts(Access1);
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<UnauthorizedReason>();
+        session.Unauthorized += (_, e) => reasons.Enqueue(e.Reason);
+
+        var response = await RedisTestHost.Client(instance).GetAsync("/data", TestContext.Current.CancellationToken);
+        await RedisTestHost.WaitUntilAsync(() => Task.FromResult(!reasons.IsEmpty), "the unauthorized signal was raised");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(SessionState.SignedOut, session.State);
+        Assert.Equal([UnauthorizedReason.TokenStoreUnreadable], reasons);
+        Assert.Equal("not protected, not JSON", (string?)await admin.StringGetAsync(key));
+        Assert.Empty(host.Api.LogEntries);
+    }
+
+    [Fact]
+    public async Task SetAsync_CustomKeyPrefix_UsesPrefixForEveryKey()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var instance = host.AddInstance(o => o.KeyPrefix = "fleet-a:");
+        var storeKey = RedisTestHost.Session(instance).StoreKey;
+
+        await using (await RedisTestHost.Lock(instance).AcquireAsync(storeKey, TestContext.Current.CancellationToken))
+        {
+            await host.SeedAsync(instance, Access1, Refresh1, TimeSpan.FromHours(1));
+        }
+
+        var admin = await host.AdminAsync();
+        Assert.True(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", storeKey, "fleet-a:")));
+        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", storeKey, "fleet-a:")));
+        Assert.All(host.AdminServer().Keys(pattern: "*"), k => Assert.StartsWith("fleet-a:", (string)k!, StringComparison.Ordinal));
+    }
+}
