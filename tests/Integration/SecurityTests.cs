@@ -30,6 +30,25 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task Redirect_ToAnotherOriginThatAnswers401_IsNotRefreshedOrResentThere()
+    {
+        using var foreign = WireMockServer.Start();
+        foreign.Given(Request.Create().WithPath("/landing")).RespondWith(Response.Create().WithStatusCode(401).WithHeader("WWW-Authenticate", "Bearer"));
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1);
+        host.TokenEndpointAnswers(AuthTestHost.Tokens("at-2-" + AuthTestHost.SecretMarker, "rt-2-" + AuthTestHost.SecretMarker));
+        host.Api.Given(Request.Create().WithPath("/data"))
+            .RespondWith(Response.Create().WithStatusCode(302).WithHeader("Location", foreign.Url + "/landing"));
+
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(0, host.TokenCalls);
+        Assert.Single(foreign.LogEntries);
+        Assert.DoesNotContain(foreign.LogEntries.Single().RequestMessage.Headers!, h => h.Value.Any(v => v.Contains(AuthTestHost.SecretMarker, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Redirect_WithCustomHeaderName_CarriesNoToken()
     {
         using var foreign = WireMockServer.Start();

@@ -44,7 +44,9 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
 
         SetToken(request, token);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        // After an automatic redirect RequestUri names the target: a 401 from another origin is
+        // that origin's business, and re-sending there would hand it the new token (invariant 8).
+        if (response.StatusCode != HttpStatusCode.Unauthorized || !_session.Origins.IsAllowed(request.RequestUri))
         {
             return response;
         }
