@@ -1,0 +1,35 @@
+using System.CommandLine;
+using ApiClient.Output;
+
+namespace ApiClient.Cli;
+
+/// <summary>Runs a command's body with its reporter, and turns any failure into a line and an exit code.</summary>
+internal static class CommandRunner
+{
+    /// <summary>For commands that talk to an authorization server: resolves the server options first.</summary>
+    public static async Task<int> RunAsync(
+        ParseResult parseResult,
+        GlobalOptions global,
+        ServerOptions serverOptions,
+        Func<ServerSettings, OutputSettings, Reporter, CancellationToken, Task<int>> body,
+        CancellationToken cancellationToken)
+    {
+        var output = global.Resolve(parseResult);
+        var reporter = Reporter.Create(output);
+        var server = serverOptions.Resolve(parseResult, out var error);
+        if (server is null)
+        {
+            reporter.Error("usage", error ?? "Invalid options.", ExitCodes.Failure);
+            return ExitCodes.Failure;
+        }
+
+        try
+        {
+            return await body(server, output, reporter, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Failures.Report(ex, reporter, server, cancellationToken);
+        }
+    }
+}

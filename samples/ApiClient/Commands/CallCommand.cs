@@ -1,0 +1,99 @@
+using System.CommandLine;
+using ApiClient.Cli;
+using ApiClient.Client;
+using ApiClient.Output;
+using AuthHandler;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiClient.Commands;
+
+/// <summary><c>call URL</c>: one GET through the handler, with the stored sign-in.</summary>
+internal static class CallCommand
+{
+    /// <summary>How long to let the unauthorized signal's line come before the exit message.</summary>
+    private static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to let the refreshed event's line come before the response.</summary>
+    private static readonly TimeSpan RefreshedGrace = TimeSpan.FromMilliseconds(500);
+
+    public static Command Create(GlobalOptions global, ServerOptions server)
+    {
+        var url = new Argument<string>("URL")
+        {
+            Description = "The API URL to GET (https, or http on loopback). Only its origin receives the token and the device headers.",
+        };
+        var command = new Command(
+            "call",
+            "GET a URL with the stored sign-in and print the body. The access token is refreshed when needed (once for all processes sharing --store). Exit 0 on 2xx, 2 when a sign-in is required, 1 otherwise.");
+        command.Add(url);
+        server.AddTo(command);
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(
+            parseResult,
+            global,
+            server,
+            (settings, output, reporter, token) => RunAsync(parseResult.GetRequiredValue(url), settings, output, reporter, token),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string url, ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
+    {
+        if (!ServerOptions.IsHttpUrl(url))
+        {
+            reporter.Error("usage", $"URL '{url}' is not an absolute http(s) URL.", ExitCodes.Failure);
+            return ExitCodes.Failure;
+        }
+
+        var uri = new Uri(url);
+        var origin = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
+
+        // Throwing is the clearest signal for a one-shot command: it carries the reason, and maps to exit code 2.
+        var provider = ClientServices.Build(server, origin, output.Verbose, options => options.SignInRequiredBehavior = SignInRequiredBehavior.ThrowException);
+        await using (provider)
+        {
+            var session = ClientServices.Session(provider);
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var refreshed = new RefreshWatch(session, reporter.Refreshed);
+            session.Unauthorized += (_, arguments) =>
+            {
+                reporter.Unauthorized(arguments);
+                signal.TrySetResult();
+            };
+
+            var api = provider.GetRequiredService<ProtectedApi>();
+            try
+            {
+                var before = await StoredExpiryAsync(server, session, cancellationToken);
+                var response = await api.GetAsync(uri, cancellationToken);
+                if (session.AccessTokenExpiresAt != before)
+                {
+                    // New tokens: refreshed here (its event may still be on its way) or by another process (no event).
+                    await refreshed.WaitForAsync(1, RefreshedGrace, cancellationToken);
+                }
+
+                reporter.Response(uri, response);
+                return response.IsSuccess ? ExitCodes.Success : ExitCodes.Failure;
+            }
+            catch (AuthenticationRequiredException ex)
+            {
+                // The session raises the signal just after it releases the waiting requests.
+                await Task.WhenAny(signal.Task, Task.Delay(SignalGrace, cancellationToken));
+                reporter.Error("sign_in_required", Failures.SignInRequired(ex.Reason, server), ExitCodes.SignInRequired);
+                return ExitCodes.SignInRequired;
+            }
+        }
+    }
+
+    private static async Task<DateTimeOffset?> StoredExpiryAsync(ServerSettings server, DeviceAuthSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await new FileTokenStore(server.StoreDirectory).GetAsync(session.StoreKey, cancellationToken))?.ExpiresAt;
+        }
+        catch (TokenStoreException)
+        {
+            // The session finds out too, and says what it means for the call.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using ApiClient.Cli;
+using ApiClient.Demo;
+using ApiClient.Output;
+
+namespace ApiClient.Commands;
+
+/// <summary>The root command's action: the offline demo.</summary>
+internal static class DemoCommand
+{
+    public const string Description =
+        """
+        With no command, runs an offline demo: an embedded authorization server and API on 127.0.0.1, and a typed
+        client registered with AddHttpClient<T>().AddDeviceAuthHandler() that 1. signs in with the device flow,
+        2. calls the API with the device headers, 3. lets the access token expire and refreshes it once,
+        4. sends a burst of concurrent calls after the server invalidates the token (one refresh for all), and
+        5. sees the refresh token revoked: the unauthorized signal and a clean signed-out state. No network, no set-up.
+        With a command, works against a real authorization server.
+        """;
+
+    public static void Configure(RootCommand root, GlobalOptions global) =>
+        root.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = global.Resolve(parseResult);
+            var reporter = Reporter.Create(output, story: true);
+            try
+            {
+                return await new DemoStory(reporter, output.Verbose, TimeProvider.System).RunAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return Failures.Report(ex, reporter, server: null, cancellationToken);
+            }
+        });
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using ApiClient.Cli;
+using ApiClient.Client;
+using ApiClient.Output;
+using AuthHandler;
+
+namespace ApiClient.Commands;
+
+/// <summary><c>logout</c>: delete the stored tokens and revoke the refresh token where the server allows.</summary>
+internal static class LogoutCommand
+{
+    public static Command Create(GlobalOptions global, ServerOptions server)
+    {
+        var command = new Command(
+            "logout",
+            "Sign out: delete the stored tokens and revoke the refresh token at the server when it has a revocation endpoint (RFC 7009). Exit 0 once the tokens are gone, even if the revocation failed.");
+        server.AddTo(command);
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, global, server, RunAsync, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        await using (provider)
+        {
+            var session = ClientServices.Session(provider);
+            var hadTokens = File.Exists(new FileTokenStore(server.StoreDirectory).PathFor(session.StoreKey));
+            var revocation = await session.SignOutAsync(cancellationToken);
+            reporter.SignedOut(revocation, hadTokens);
+            return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using ApiClient.Cli;
+using ApiClient.Client;
+using ApiClient.Output;
+
+namespace ApiClient.Commands;
+
+/// <summary><c>status</c>: what is stored, read from the token file; no network, no token shown.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(GlobalOptions global, ServerOptions server)
+    {
+        var command = new Command(
+            "status",
+            "Show whether you are signed in: account (when the token names one), scope, access-token expiry, refresh token. Never shows a token; makes no network call. Exit 0 when signed in, 2 when a sign-in is required.");
+        server.AddTo(command);
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, global, server, RunAsync, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        await using (provider)
+        {
+            // The session gives the store key (authority, client id and scopes); the file gives the rest.
+            var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), TimeProvider.System, cancellationToken);
+            reporter.Status(report);
+            return report.SignedIn ? ExitCodes.Success : ExitCodes.SignInRequired;
+        }
+    }
+}

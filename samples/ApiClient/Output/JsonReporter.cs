@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using ApiClient.Client;
+using AuthHandler;
+
+namespace ApiClient.Output;
+
+/// <summary>
+/// One JSON object per line on standard output, each with an <c>event</c> field; names are
+/// snake_case like OAuth's own. Nothing else is written to standard output in this mode.
+/// </summary>
+internal sealed class JsonReporter : Reporter
+{
+    private readonly TextWriter _out;
+    private readonly Lock _gate = new();
+
+    public JsonReporter(TextWriter output) => _out = output;
+
+    public override void DemoStarted(Uri server, string storeDirectory) =>
+        Emit("demo_started", new() { ["server"] = server.ToString(), ["store"] = storeDirectory });
+
+    public override void Step(int number, string message) =>
+        Emit("step", new() { ["step"] = number, ["message"] = message });
+
+    public override void StepFailed(int number, string message) =>
+        Emit("step_failed", new() { ["step"] = number, ["message"] = message });
+
+    public override void DemoFinished(TimeSpan elapsed) =>
+        Emit("demo_finished", new() { ["seconds"] = Math.Round(elapsed.TotalSeconds, 1) });
+
+    public override async Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var left = until - time.GetUtcNow();
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, time, cancellationToken);
+        }
+    }
+
+    public override void CodeIssued(OnDeviceCodeArguments code, string? hint) => Emit("code_issued", new()
+    {
+        ["user_code"] = code.UserCode,
+        ["verification_uri"] = code.VerificationUri.ToString(),
+        ["verification_uri_complete"] = code.VerificationUriComplete?.ToString(),
+        ["expires_at"] = code.ExpiresAt.ToUniversalTime(),
+    });
+
+    public override async Task WaitForApprovalAsync(Task signIn, DateTimeOffset expiresAt, TimeProvider time)
+    {
+        Emit("waiting", new() { ["expires_at"] = expiresAt.ToUniversalTime() });
+        await signIn;
+    }
+
+    public override void SignedIn(SessionReport report) => Emit("signed_in", Describe(report));
+
+    public override void Refreshed(OnRefreshedArguments arguments) => Emit("refreshed", new()
+    {
+        ["access_token_expires_at"] = arguments.ExpiresAt.ToUniversalTime(),
+        ["refresh_token_rotated"] = arguments.RefreshTokenRotated,
+    });
+
+    public override void Unauthorized(OnUnauthorizedArguments arguments) => Emit("signed_out", new()
+    {
+        ["reason"] = Name(arguments.Reason),
+        ["error"] = arguments.Error,
+        ["message"] = Describe(arguments.Reason),
+    });
+
+    public override void SignedOut(RevocationResult revocation, bool hadTokens) => Emit("signed_out", new()
+    {
+        ["reason"] = "logout",
+        ["had_tokens"] = hadTokens,
+        ["revocation"] = Name(revocation),
+    });
+
+    public override void Response(Uri requestUri, ApiResponse response) => Emit("response", new()
+    {
+        ["url"] = requestUri.ToString(),
+        ["status"] = response.StatusCode,
+        ["reason"] = response.ReasonPhrase,
+        ["content_type"] = response.ContentType,
+        ["body"] = response.Body,
+    });
+
+    public override void Status(SessionReport report) => Emit("status", Describe(report));
+
+    public override void Error(string code, string message, int exitCode) => Emit("error", new()
+    {
+        ["code"] = code,
+        ["message"] = message,
+        ["exit_code"] = exitCode,
+    });
+
+    /// <summary>PascalCase enum names as snake_case: RefreshRejected → refresh_rejected.</summary>
+    private static string Name<T>(T value)
+        where T : struct, Enum =>
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    private static JsonObject Describe(SessionReport report) => new()
+    {
+        ["signed_in"] = report.SignedIn,
+        ["authority"] = report.Authority,
+        ["client_id"] = report.ClientId,
+        ["scope"] = report.Scope,
+        ["account"] = report.Account,
+        ["access_token_expires_at"] = report.AccessTokenExpiresAt?.ToUniversalTime(),
+        ["access_token_expired"] = report.AccessTokenExpiresAt is { } expires ? expires <= DateTimeOffset.UtcNow : null,
+        ["has_refresh_token"] = report.HasRefreshToken,
+        ["refresh_token_expires_at"] = report.RefreshTokenExpiresAt?.ToUniversalTime(),
+        ["store_file"] = report.StoreFile,
+        ["problem"] = report.Problem,
+        ["login_command"] = report.LoginCommand,
+    };
+
+    private void Emit(string name, JsonObject fields)
+    {
+        var line = new JsonObject { ["event"] = name };
+        foreach (var (key, value) in fields.ToList())
+        {
+            if (value is not null)
+            {
+                fields.Remove(key);
+                line[key] = value;
+            }
+        }
+
+        lock (_gate)
+        {
+            _out.WriteLine(line.ToJsonString());
+            _out.Flush();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using ApiClient.Cli;
+using ApiClient.Client;
+using AuthHandler;
+
+namespace ApiClient.Output;
+
+/// <summary>
+/// Everything a command tells the user, as events. <see cref="TextReporter"/> turns them into
+/// readable lines (with colors, a spinner and a QR code on a terminal); <see cref="JsonReporter"/>
+/// into one JSON object per line. Neither is ever handed a token value.
+/// </summary>
+internal abstract class Reporter
+{
+    /// <summary>Creates the reporter the settings ask for.</summary>
+    /// <param name="settings">JSON, rich or plain.</param>
+    /// <param name="story">The demo: its step lines tell what happened, so text output leaves out the per-event lines.</param>
+    public static Reporter Create(OutputSettings settings, bool story = false) =>
+        settings.Json
+            ? new JsonReporter(Console.Out)
+            : new TextReporter(settings.Rich, story, Console.Out, Console.Error);
+
+    public abstract void DemoStarted(Uri server, string storeDirectory);
+
+    public abstract void Step(int number, string message);
+
+    public abstract void StepFailed(int number, string message);
+
+    public abstract void DemoFinished(TimeSpan elapsed);
+
+    /// <summary>Waits until <paramref name="until"/>, showing <paramref name="activity"/> with a countdown on a terminal.</summary>
+    public abstract Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken);
+
+    /// <summary>The device code to show: URL, user code, QR code on a terminal.</summary>
+    public abstract void CodeIssued(OnDeviceCodeArguments code, string? hint);
+
+    /// <summary>Shows a spinner with the time left until <paramref name="signIn"/> completes; rethrows its failure.</summary>
+    public abstract Task WaitForApprovalAsync(Task signIn, DateTimeOffset expiresAt, TimeProvider time);
+
+    public abstract void SignedIn(SessionReport report);
+
+    public abstract void Refreshed(OnRefreshedArguments arguments);
+
+    /// <summary>The library's unauthorized signal: the session signed itself out.</summary>
+    public abstract void Unauthorized(OnUnauthorizedArguments arguments);
+
+    /// <summary>The user signed out (logout).</summary>
+    public abstract void SignedOut(RevocationResult revocation, bool hadTokens);
+
+    public abstract void Response(Uri requestUri, ApiResponse response);
+
+    public abstract void Status(SessionReport report);
+
+    public abstract void Error(string code, string message, int exitCode);
+
+    /// <summary>Why a session needs a new sign-in, in words.</summary>
+    public static string Describe(UnauthorizedReason? reason) => reason switch
+    {
+        UnauthorizedReason.NoTokens => "no tokens are stored",
+        UnauthorizedReason.RefreshRejected => "the authorization server rejected the refresh token",
+        UnauthorizedReason.RefreshTokenExpired => "the refresh token has expired",
+        UnauthorizedReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
+        UnauthorizedReason.TokenStoreUnreadable => "the token store cannot be read",
+        UnauthorizedReason.SignInFailed => "the sign-in did not complete",
+        _ => "the session is signed out",
+    };
+}

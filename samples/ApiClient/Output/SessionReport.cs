@@ -1,0 +1,31 @@
+namespace ApiClient.Output;
+
+/// <summary>What can be said about a sign-in without showing a token: for status and signed_in.</summary>
+internal sealed record SessionReport
+{
+    public required bool SignedIn { get; init; }
+
+    public required string Authority { get; init; }
+
+    public required string ClientId { get; init; }
+
+    /// <summary>The granted scope when the server said, otherwise the requested one.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>The user, when the access token is a JWT that names one; never the token itself.</summary>
+    public string? Account { get; init; }
+
+    public DateTimeOffset? AccessTokenExpiresAt { get; init; }
+
+    public bool HasRefreshToken { get; init; }
+
+    public DateTimeOffset? RefreshTokenExpiresAt { get; init; }
+
+    public string? StoreFile { get; init; }
+
+    /// <summary>Why the session is not usable, when it is not.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>The command that signs in again, when a sign-in is needed.</summary>
+    public string? LoginCommand { get; init; }
+}

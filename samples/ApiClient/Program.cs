@@ -1,0 +1,3 @@
+using ApiClient.Cli;
+
+return await ApiClientCommand.Create().Parse(args).InvokeAsync();

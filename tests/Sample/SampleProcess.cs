@@ -1,0 +1,99 @@
+using System.Diagnostics;
+
+namespace AuthHandler.Tests.Sample;
+
+/// <summary>
+/// Runs the built sample as a child process (<c>dotnet ApiClient.dll …</c>) the way CI does: output
+/// redirected, <c>CI=true</c>, <c>NO_COLOR=1</c>, none of the caller's <c>AUTHHANDLER_*</c> variables,
+/// and a time limit after which the whole process tree is killed. Every run is checked for leaks:
+/// no output may contain <see cref="SecretMarker"/>, which every token and code in these tests holds.
+/// </summary>
+internal static class SampleProcess
+{
+    public const string SecretMarker = "xLEAKx";
+
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The sample's build output, copied beside the tests by the project reference.</summary>
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "ApiClient.dll");
+
+    /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
+    private static string DotnetHost { get; } = FindDotnetHost();
+
+    public static async Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var process = Start(arguments, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(timeout ?? DefaultTimeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new TimeoutException($"ApiClient {string.Join(' ', arguments)} did not exit within {(timeout ?? DefaultTimeout).TotalSeconds} s.\n--- stdout ---\n{await stdout}\n--- stderr ---\n{await stderr}");
+        }
+
+        var run = new SampleRun(process.ExitCode, await stdout, await stderr, Stopwatch.GetElapsedTime(started));
+        Assert.False(run.Stdout.Contains(SecretMarker, StringComparison.Ordinal), $"A token or code reached standard output:\n{run}");
+        Assert.False(run.Stderr.Contains(SecretMarker, StringComparison.Ordinal), $"A token or code reached standard error:\n{run}");
+        return run;
+    }
+
+    private static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment)
+    {
+        var start = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AUTHHANDLER_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["CI"] = "true";
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        // A test that forgot --store must not touch the real ~/.config/AuthHandler.
+        start.Environment["AUTHHANDLER_HOME"] = Path.Combine(Path.GetTempPath(), "authhandler-sample-tests-home");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
+        process.StandardInput.Close();
+        return process;
+    }
+
+    private static string FindDotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        // The running runtime lives in <dotnet root>/shared/Microsoft.NETCore.App/<version>/.
+        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var root = Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+        var host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}
