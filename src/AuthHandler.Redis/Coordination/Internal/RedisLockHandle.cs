@@ -52,7 +52,7 @@ internal sealed class RedisLockHandle : IAsyncDisposable
             catch (Exception ex) when (RedisFailure.Is(ex))
             {
                 // Not an error for the refresh that is done: the lease runs out by itself.
-                Log.LockReleaseFailed(_lock.Logger, _lock.ClientName, _keys.Id, ex);
+                RedisLog.LockReleaseFailed(_lock.Logger, _lock.ClientName, _keys.Id, ex);
             }
         }
         finally
@@ -77,7 +77,7 @@ internal sealed class RedisLockHandle : IAsyncDisposable
                 }
                 catch (Exception ex) when (RedisFailure.Is(ex))
                 {
-                    Log.LeaseRenewalFailed(_lock.Logger, _lock.ClientName, _keys.Id, ex);
+                    RedisLog.LeaseRenewalFailed(_lock.Logger, _lock.ClientName, _keys.Id, ex);
                     continue;
                 }
 
@@ -85,7 +85,7 @@ internal sealed class RedisLockHandle : IAsyncDisposable
                 {
                     // The lease ran out (a pause longer than the lease) and may be someone
                     // else's now; the fence keeps this holder's late writes out.
-                    Log.LeaseLost(_lock.Logger, _lock.ClientName, _keys.Id, _fence);
+                    RedisLog.LeaseLost(_lock.Logger, _lock.ClientName, _keys.Id, _fence);
                     return;
                 }
             }

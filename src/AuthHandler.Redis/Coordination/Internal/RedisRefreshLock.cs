@@ -75,7 +75,7 @@ internal sealed class RedisRefreshLock : IRefreshLock
             }
             catch (Exception ex) when (RedisFailure.Is(ex))
             {
-                Log.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
+                RedisLog.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
                 throw RedisFailure.Unavailable("refresh lock", _clientName, ex);
             }
 
@@ -101,14 +101,14 @@ internal sealed class RedisRefreshLock : IRefreshLock
                 }
                 catch (Exception ex) when (RedisFailure.Is(ex))
                 {
-                    Log.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
+                    RedisLog.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
                     throw RedisFailure.Unavailable("refresh lock", _clientName, ex);
                 }
 
                 if (fence > 0)
                 {
                     _held.Hold(key, fence);
-                    Log.LockAcquired(_logger, _clientName, keys.Id, fence);
+                    RedisLog.LockAcquired(_logger, _clientName, keys.Id, fence);
                     return new RedisLockHandle(this, database, key, keys, owner, fence, gate);
                 }
 
@@ -146,13 +146,13 @@ internal sealed class RedisRefreshLock : IRefreshLock
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            Log.LockReleaseFailed(_logger, _clientName, keys.Id, ex);
+            RedisLog.LockReleaseFailed(_logger, _clientName, keys.Id, ex);
         }
     }
 
     private TimeoutException WaitTimedOut(RedisKeys keys)
     {
-        Log.LockWaitTimedOut(_logger, _clientName, keys.Id, (long)_waitTimeout.TotalMilliseconds);
+        RedisLog.LockWaitTimedOut(_logger, _clientName, keys.Id, (long)_waitTimeout.TotalMilliseconds);
         return new TimeoutException(string.Create(
             CultureInfo.InvariantCulture,
             $"Another session or instance held the Redis refresh lock of client '{_clientName}' (key {keys.Lock}) for more than {_waitTimeout.TotalSeconds:0.###} s (LockWaitTimeout); gave up waiting. A live holder renews its {_lease.TotalSeconds:0.###} s lease, a crashed one loses it when the lease runs out. The tokens are kept; the next request tries again."));

@@ -49,7 +49,7 @@ internal sealed class RedisTokenStore : ITokenStore
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            Log.RedisUnavailable(_logger, _clientName, "token store", ex);
+            RedisLog.RedisUnavailable(_logger, _clientName, "token store", ex);
             throw RedisFailure.Unavailable("token store", _clientName, ex);
         }
 
@@ -73,10 +73,10 @@ internal sealed class RedisTokenStore : ITokenStore
                 ex);
         }
 
-        RedisStoredTokens? stored;
+        StoredTokens? stored;
         try
         {
-            stored = JsonSerializer.Deserialize(json, RedisStoredTokensJsonContext.Default.RedisStoredTokens);
+            stored = JsonSerializer.Deserialize(json, StoredTokensJsonContext.Default.StoredTokens);
         }
         catch (JsonException ex)
         {
@@ -96,7 +96,7 @@ internal sealed class RedisTokenStore : ITokenStore
     {
         ArgumentNullException.ThrowIfNull(tokens);
         var keys = RedisKeys.For(_keyPrefix, key);
-        var json = JsonSerializer.SerializeToUtf8Bytes(RedisStoredTokens.From(tokens), RedisStoredTokensJsonContext.Default.RedisStoredTokens);
+        var json = JsonSerializer.SerializeToUtf8Bytes(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
         var value = _protector.Protect(json);
         try
         {
@@ -120,7 +120,7 @@ internal sealed class RedisTokenStore : ITokenStore
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            Log.RedisUnavailable(_logger, _clientName, "token store", ex);
+            RedisLog.RedisUnavailable(_logger, _clientName, "token store", ex);
             throw RedisFailure.Unavailable("token store", _clientName, ex);
         }
     }
@@ -148,14 +148,14 @@ internal sealed class RedisTokenStore : ITokenStore
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            Log.RedisUnavailable(_logger, _clientName, "token store", ex);
+            RedisLog.RedisUnavailable(_logger, _clientName, "token store", ex);
             throw RedisFailure.Unavailable("token store", _clientName, ex);
         }
     }
 
     private TokenStoreException Fenced(RedisKeys keys, long fence, string operation)
     {
-        Log.FencedWriteRejected(_logger, _clientName, keys.Id, fence);
+        RedisLog.FencedWriteRejected(_logger, _clientName, keys.Id, fence);
         return new TokenStoreException(
             $"The {operation} of the tokens of client '{_clientName}' in Redis was discarded: the refresh lock's lease (fencing token {fence}) ran out and another session or instance took the lock, so these tokens could overwrite newer ones. The tokens in Redis are left as the newer holder wrote them.",
             isTransient: true);

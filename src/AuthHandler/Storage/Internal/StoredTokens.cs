@@ -3,9 +3,9 @@ using System.Text.Json.Serialization;
 namespace AuthHandler.Storage.Internal;
 
 /// <summary>
-/// The file format of <see cref="FileTokenStore"/>. Unknown fields are ignored and every field
-/// but the access token and its expiry is optional, so files written by newer or older versions
-/// still load.
+/// The token format of <see cref="FileTokenStore"/>, and of AuthHandler.Redis before it
+/// protects the value. Unknown fields are ignored and every field but the access token and its
+/// expiry is optional, so entries written by newer or older versions still load.
 /// </summary>
 internal sealed class StoredTokens
 {

@@ -6,7 +6,7 @@ namespace AuthHandler.Diagnostics.Internal;
 /// The Redis coordination's log messages (category <c>AuthHandler.Redis</c>, event ids from 1000).
 /// Keys appear only as the hash of the store key; never a token.
 /// </summary>
-internal static partial class Log
+internal static partial class RedisLog
 {
     [LoggerMessage(1000, LogLevel.Debug, "Client {ClientName} took the Redis refresh lock {KeyId} with fencing token {Fence}")]
     public static partial void LockAcquired(ILogger logger, string clientName, string keyId, long fence);
