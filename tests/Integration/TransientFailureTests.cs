@@ -216,3 +216,43 @@ public sealed class BackchannelIsolationTests
         Assert.Equal(1, host.TokenCalls);
     }
 }
+
+public sealed class StalledBodyTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task Refresh_HeadersThenStalledBody_EndsAsTransientAfterTheTimeout()
+    {
+        // A raw loopback server: status line, headers, part of the body, then nothing.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(stop.Token);
+            var buffer = new byte[8192];
+            await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, stop.Token);
+            var head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"access_token\":\"a";
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(head), System.Net.Sockets.SocketFlags.None, stop.Token);
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }, stop.Token);
+
+        await using var host = AuthTestHost.Start(o =>
+        {
+            o.TokenEndpoint = new Uri($"http://127.0.0.1:{port}/token");
+            o.BackchannelTimeout = TimeSpan.FromSeconds(2);
+            o.BackchannelMaxRetryAttempts = 0;
+        });
+        await host.SeedAsync("at-1-" + AuthTestHost.SecretMarker, lifetime: TimeSpan.FromMinutes(10));
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.AdvanceUntil(host.Client.GetAsync("/data", TestContext.Current.CancellationToken), TimeSpan.FromMilliseconds(250)));
+
+        Assert.True(ex.IsTransient);
+        Assert.Contains("did not arrive", ex.ToString(), StringComparison.Ordinal);
+        Assert.Equal(SessionState.SignedIn, host.Session.State);
+        Assert.NotNull(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
+    }
+}

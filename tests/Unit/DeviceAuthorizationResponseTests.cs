@@ -26,9 +26,22 @@ public sealed class DeviceAuthorizationResponseTests
     [InlineData(",\"expires_in\":0", 600)]
     [InlineData(",\"expires_in\":\"1800\"", 1800)]
     [InlineData(",\"expires_in\":1e9", 600)]
+    [InlineData(",\"expires_in\":0.4", 600)]
     public void Parse_ExpiresIn_DefaultsToTenMinutes(string field, int expectedSeconds)
     {
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Parse(field).ExpiresIn);
+    }
+
+    [Theory]
+    [InlineData("   ")]
+    [InlineData("\\u0007\\u0007")]
+    public void Parse_UserCodeWithNothingPrintable_IsInvalid(string userCode)
+    {
+        var json = "{\"device_code\":\"d\",\"user_code\":\"" + userCode + "\",\"verification_uri\":\"https://id.example.com/d\"}";
+
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains("user_code", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

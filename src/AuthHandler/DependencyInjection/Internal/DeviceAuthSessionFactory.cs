@@ -34,13 +34,15 @@ internal static class DeviceAuthSessionFactory
             httpClientFactory,
             backchannel,
             new ClientCredentials(options.ClientId!, options.ClientSecret, options.ClientAuthentication),
-            deviceHeaders);
+            deviceHeaders,
+            options.BackchannelTimeout,
+            time);
         var server = new AuthorizationServer(
             options.Authority!,
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration));
+            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.

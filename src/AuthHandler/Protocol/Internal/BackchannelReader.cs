@@ -7,8 +7,29 @@ internal static class BackchannelReader
     /// <summary>The largest answer read from the authorization server.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; returns null when the body is larger.</summary>
-    public static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <see cref="MaxBodyBytes"/> bytes within <paramref name="timeout"/>; returns
+    /// null when the body is larger. The responses are read after their headers
+    /// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), where the pipeline's attempt
+    /// timeout no longer applies: without this bound a server that sends headers and then stalls
+    /// would hold the shared refresh open forever (invariant 3).
+    /// </summary>
+    /// <exception cref="TimeoutException">The body did not arrive in time.</exception>
+    public static async Task<byte[]?> ReadBoundedAsync(HttpContent content, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await ReadBoundedAsync(content, MaxBodyBytes, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The body of the answer did not arrive within {timeout.TotalSeconds:0.#} s.", ex);
+        }
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > limit)
         {

@@ -74,6 +74,8 @@ internal sealed class DeviceAuthorizationResponse
             throw Invalid("has no device_code");
         }
 
+        // What the user is shown: only printable characters count.
+        userCode = userCode is null ? null : Text.PrintableAscii(userCode, 64);
         if (string.IsNullOrEmpty(userCode))
         {
             throw Invalid("has no user_code");
@@ -95,10 +97,10 @@ internal sealed class DeviceAuthorizationResponse
         return new DeviceAuthorizationResponse
         {
             DeviceCode = deviceCode,
-            UserCode = Text.PrintableAscii(userCode, 64),
+            UserCode = userCode,
             VerificationUri = verification,
             VerificationUriComplete = complete,
-            ExpiresIn = expiresIn is > 0 and < 86_400 ? TimeSpan.FromSeconds(expiresIn.Value) : DefaultLifetime,
+            ExpiresIn = expiresIn is >= 1 and < 86_400 ? TimeSpan.FromSeconds(expiresIn.Value) : DefaultLifetime,
 
             // A zero, negative or unreadable interval falls back to the RFC default; a large one is honoured
             // (the local deadline still ends the sign-in).

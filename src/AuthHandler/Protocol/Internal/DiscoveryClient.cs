@@ -19,14 +19,25 @@ internal sealed class DiscoveryClient
     private readonly string _backchannelName;
     private readonly DeviceHeaderSet _deviceHeaders;
     private readonly TimeSpan _cacheDuration;
+    private readonly TimeSpan _bodyTimeout;
+    private readonly TimeProvider _time;
 
-    public DiscoveryClient(IMemoryCache cache, IHttpClientFactory httpClientFactory, string backchannelName, DeviceHeaderSet deviceHeaders, TimeSpan cacheDuration)
+    public DiscoveryClient(
+        IMemoryCache cache,
+        IHttpClientFactory httpClientFactory,
+        string backchannelName,
+        DeviceHeaderSet deviceHeaders,
+        TimeSpan cacheDuration,
+        TimeSpan bodyTimeout,
+        TimeProvider time)
     {
         _cache = cache;
         _httpClientFactory = httpClientFactory;
         _backchannelName = backchannelName;
         _deviceHeaders = deviceHeaders;
         _cacheDuration = cacheDuration;
+        _bodyTimeout = bodyTimeout;
+        _time = time;
     }
 
     public Task<AuthorizationServerMetadata> GetAsync(string authority, CancellationToken cancellationToken)
@@ -113,7 +124,7 @@ internal sealed class DiscoveryClient
                 byte[]? body;
                 try
                 {
-                    body = await BackchannelReader.ReadBoundedAsync(response.Content, BackchannelReader.MaxBodyBytes, CancellationToken.None).ConfigureAwait(false);
+                    body = await BackchannelReader.ReadBoundedAsync(response.Content, _bodyTimeout, _time, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

@@ -22,17 +22,23 @@ internal sealed class TokenEndpointClient
     private readonly string _backchannelName;
     private readonly ClientCredentials _credentials;
     private readonly DeviceHeaderSet _deviceHeaders;
+    private readonly TimeSpan _bodyTimeout;
+    private readonly TimeProvider _time;
 
     public TokenEndpointClient(
         IHttpClientFactory httpClientFactory,
         string backchannelName,
         ClientCredentials credentials,
-        DeviceHeaderSet deviceHeaders)
+        DeviceHeaderSet deviceHeaders,
+        TimeSpan bodyTimeout,
+        TimeProvider time)
     {
         _httpClientFactory = httpClientFactory;
         _backchannelName = backchannelName;
         _credentials = credentials;
         _deviceHeaders = deviceHeaders;
+        _bodyTimeout = bodyTimeout;
+        _time = time;
     }
 
     /// <summary>RFC 6749 §6: redeem a refresh token.</summary>
@@ -170,7 +176,7 @@ internal sealed class TokenEndpointClient
             byte[]? body;
             try
             {
-                body = await BackchannelReader.ReadBoundedAsync(response.Content, BackchannelReader.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+                body = await BackchannelReader.ReadBoundedAsync(response.Content, _bodyTimeout, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
