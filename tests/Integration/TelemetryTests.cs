@@ -38,7 +38,9 @@ public sealed class TelemetryTests
         Assert.Equal(1, Sum(refreshes, "refreshed"));
         Assert.Equal(1, Sum(refreshes, "loaded"));
         Assert.Equal(20, Sum(retries));
-        Assert.InRange(Sum(joins), 1, 19);
+        // Two shared runs (the first read of the store, then the refresh after the 401s): every
+        // request but the one that started a run may have joined it.
+        Assert.InRange(Sum(joins), 1, 38);
         Assert.Equal(2, duration.GetMeasurementSnapshot().Count);
         Assert.All(refreshes.GetMeasurementSnapshot(), m => Assert.Equal(AuthTestHost.ClientName, m.Tags["authhandler.client"]));
         var events = host.Logs.GetSnapshot().Select(r => r.Id.Id).ToHashSet();

@@ -243,6 +243,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     private async Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
     {
         using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", Name);
+        if (activity is not null)
+        {
+            // Inside this async method only: the sign-in's HTTP calls nest under its span.
+            Activity.Current = activity;
+        }
+
         try
         {
             var tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
@@ -435,16 +441,22 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             generation = _generation;
         }
 
-        Volatile.Write(ref _latestRun, RunRefreshAsync(pending, replacing, generation));
+        // The span starts here, so that requests joining before the work runs can link to it.
+        var activity = DeviceAuthActivities.StartShared("AuthHandler.Refresh", Name);
+        Volatile.Write(ref _refreshActivity, activity);
+
+        // On the thread pool: the request that happens to start a refresh (a refresh-ahead above
+        // all) must not pay for the lock, the store and building the token request itself.
+        Volatile.Write(ref _latestRun, Task.Run(() => RunRefreshAsync(pending, replacing, generation, activity)));
         return pending.Task;
     }
 
     /// <summary>Runs one refresh to completion and publishes its outcome. Never throws.</summary>
-    private async Task RunRefreshAsync(TaskCompletionSource<RefreshOutcome> pending, TokenSnapshot? replacing, int generation)
+    private async Task RunRefreshAsync(TaskCompletionSource<RefreshOutcome> pending, TokenSnapshot? replacing, int generation, Activity? activity)
     {
         var started = _time.GetTimestamp();
-        using var activity = DeviceAuthActivities.StartShared("AuthHandler.Refresh", Name);
-        Volatile.Write(ref _refreshActivity, activity);
+        using var span = activity;
+        Activity.Current = activity;
         RefreshOutcome outcome;
         try
         {

@@ -13,7 +13,8 @@ internal static class DeviceAuthActivities
     /// <summary>
     /// Starts a root span for work shared by many requests (a refresh, a sign-in), linked to the
     /// span of the request that started it; later requests add their own links when they join.
-    /// Call it only from an async method: it changes <see cref="Activity.Current"/>.
+    /// The caller's <see cref="Activity.Current"/> is left as it was: the work makes the span
+    /// current where it runs.
     /// </summary>
     public static Activity? StartShared(string name, string client)
     {
@@ -25,11 +26,11 @@ internal static class DeviceAuthActivities
         var caller = Activity.Current;
         ActivityLink[]? links = caller is null ? null : [new ActivityLink(caller.Context)];
 
-        // A root span: the work outlives the request that happened to start it. Callers run this
-        // inside their own async method, so the change of Activity.Current does not reach the request.
+        // A root span: the work outlives the request that happened to start it.
         Activity.Current = null;
         var activity = Source.StartActivity(name, ActivityKind.Internal, parentContext: default, links: links);
         activity?.SetTag(DeviceAuthMetrics.ClientTag, client);
+        Activity.Current = caller;
         return activity;
     }
 }
