@@ -131,7 +131,8 @@ internal sealed class RedisServer : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(100);
+            // redis-server is another process on the real clock: a bounded poll, not a fake-clock wait.
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
 
         throw new InvalidOperationException($"redis-server did not restart on port {Port}: " + string.Join('\n', _output));
@@ -232,7 +233,8 @@ internal sealed class RedisServer : IAsyncDisposable
             {
             }
 
-            await Task.Delay(20);
+            // Waiting for another process to answer PING: real time, bounded by the attempt count.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
 
         await KillAsync();
