@@ -6,6 +6,20 @@ namespace ApiClient.Cli;
 /// <summary>Runs a command's body with its reporter, and turns any failure into a line and an exit code.</summary>
 internal static class CommandRunner
 {
+    /// <summary>A command that takes the server options and runs <paramref name="body"/> with them.</summary>
+    public static Command ServerCommand(
+        string name,
+        string description,
+        GlobalOptions global,
+        ServerOptions server,
+        Func<ServerSettings, OutputSettings, Reporter, CancellationToken, Task<int>> body)
+    {
+        var command = new Command(name, description);
+        server.AddTo(command);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, global, server, body, cancellationToken));
+        return command;
+    }
+
     /// <summary>For commands that talk to an authorization server: resolves the server options first.</summary>
     public static async Task<int> RunAsync(
         ParseResult parseResult,

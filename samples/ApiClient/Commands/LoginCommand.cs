@@ -8,15 +8,12 @@ namespace ApiClient.Commands;
 /// <summary><c>login</c>: the device flow against a real authorization server.</summary>
 internal static class LoginCommand
 {
-    public static Command Create(GlobalOptions global, ServerOptions server)
-    {
-        var command = new Command(
-            "login",
-            "Sign in with the device flow (RFC 8628): shows the verification URL and code (and a QR code on a terminal), waits while you approve in a browser, and stores the tokens. Exit 0 when signed in, 3 when declined, 4 when the code expired.");
-        server.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, global, server, RunAsync, cancellationToken));
-        return command;
-    }
+    public static Command Create(GlobalOptions global, ServerOptions server) => CommandRunner.ServerCommand(
+        "login",
+        "Sign in with the device flow (RFC 8628): shows the verification URL and code (and a QR code on a terminal), waits while you approve in a browser, and stores the tokens. Exit 0 when signed in, 3 when declined, 4 when the code expired.",
+        global,
+        server,
+        RunAsync);
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {

@@ -9,15 +9,12 @@ namespace ApiClient.Commands;
 /// <summary><c>logout</c>: delete the stored tokens and revoke the refresh token where the server allows.</summary>
 internal static class LogoutCommand
 {
-    public static Command Create(GlobalOptions global, ServerOptions server)
-    {
-        var command = new Command(
-            "logout",
-            "Sign out: delete the stored tokens and revoke the refresh token at the server when it has a revocation endpoint (RFC 7009). Exit 0 once the tokens are gone, even if the revocation failed.");
-        server.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, global, server, RunAsync, cancellationToken));
-        return command;
-    }
+    public static Command Create(GlobalOptions global, ServerOptions server) => CommandRunner.ServerCommand(
+        "logout",
+        "Sign out: delete the stored tokens and revoke the refresh token at the server when it has a revocation endpoint (RFC 7009). Exit 0 once the tokens are gone, even if the revocation failed.",
+        global,
+        server,
+        RunAsync);
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {

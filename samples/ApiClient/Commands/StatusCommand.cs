@@ -8,15 +8,12 @@ namespace ApiClient.Commands;
 /// <summary><c>status</c>: what is stored, read from the token file; no network, no token shown.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(GlobalOptions global, ServerOptions server)
-    {
-        var command = new Command(
-            "status",
-            "Show whether you are signed in: account (when the token names one), scope, access-token expiry, refresh token. Never shows a token; makes no network call. Exit 0 when signed in, 2 when a sign-in is required.");
-        server.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, global, server, RunAsync, cancellationToken));
-        return command;
-    }
+    public static Command Create(GlobalOptions global, ServerOptions server) => CommandRunner.ServerCommand(
+        "status",
+        "Show whether you are signed in: account (when the token names one), scope, access-token expiry, refresh token. Never shows a token; makes no network call. Exit 0 when signed in, 2 when a sign-in is required.",
+        global,
+        server,
+        RunAsync);
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
