@@ -43,7 +43,8 @@ internal static class Targets
 
         if (result.Tokens is { } tokens)
         {
-            Check(!string.IsNullOrEmpty(tokens.AccessToken), "a token response has an access token");
+            Check(AccessTokenSyntax.IsValid(tokens.AccessToken), "a token response's access token is an RFC 6750 b64token");
+            Check(tokens.TokenType == "Bearer", "a token response's type is Bearer");
             Check(tokens.ExpiresIn is null || (tokens.ExpiresIn >= TimeSpan.FromSeconds(1) && tokens.ExpiresIn <= MaxLifetime), "expires_in is absent or within [1 s, 3650 d]");
             Check(tokens.RefreshTokenExpiresIn is null || (tokens.RefreshTokenExpiresIn >= TimeSpan.FromSeconds(1) && tokens.RefreshTokenExpiresIn <= MaxLifetime), "refresh_token_expires_in is absent or within [1 s, 3650 d]");
             Check(tokens.RefreshToken is null || tokens.RefreshToken.Length > 0, "an empty refresh_token counts as absent");
@@ -58,8 +59,8 @@ internal static class Targets
 
         if (result.Error is { } error)
         {
-            Check(error.Code.Length > 0, "an OAuth error has a code");
-            Check(IsPrintableAscii(error.SafeDescription, 200), "the safe description is printable ASCII of at most 200 characters");
+            Check(error.Code.Length > 0 && IsPrintableAscii(error.Code, Text.MaxCodeLength), "an OAuth error has a printable ASCII code of at most 64 characters");
+            Check(error.Description is null || (error.Description.Length <= Text.MaxDescriptionLength + 1 && !error.Description.Any(char.IsControl)), "the description is bounded and has no control characters");
             _ = error.IsGrantRejection;
             _ = error.IsClientConfiguration;
         }

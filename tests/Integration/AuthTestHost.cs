@@ -36,7 +36,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     public string Directory { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    public ObservableTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
 
     public MemoryTokenStore Store { get; } = new();
 

@@ -82,3 +82,62 @@ public sealed class DeviceAuthorizationResponseTests
         Assert.Equal(DeviceAuthorizationFailure.InvalidResponse, ex.Failure);
     }
 }
+
+public sealed class DeviceAuthorizationResponseHostileInputTests
+{
+    private static DeviceAuthorizationResponse Parse(string json) => DeviceAuthorizationResponse.Parse(Encoding.UTF8.GetBytes(json));
+
+    [Theory]
+    [InlineData("ABCD\\u001b[2JEFGH")]
+    [InlineData("ABCD\\r\\nEFGH")]
+    [InlineData("ABCD\\u202EEFGH")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public void Parse_UserCodeWithControlCharactersOrOverlong_IsInvalidNotAltered(string userCode)
+    {
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => Parse(
+            "{\"device_code\":\"d\",\"user_code\":\"" + userCode + "\",\"verification_uri\":\"https://id.example.com/d\"}"));
+
+        Assert.Equal(DeviceAuthorizationFailure.InvalidResponse, ex.Failure);
+        Assert.Contains("user_code", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://id.example.com/d\\r\\nX: y")]
+    [InlineData("https://id.example.com/d evil")]
+    [InlineData("https://id.example.com/\\u00e9")]
+    public void Parse_VerificationUriWithControlOrNonAsciiCharacters_IsInvalid(string uri)
+    {
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => Parse(
+            "{\"device_code\":\"d\",\"user_code\":\"U-1\",\"verification_uri\":\"" + uri + "\"}"));
+
+        Assert.Contains("verification_uri", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_VerificationUriCompleteWithControlCharacters_IsDropped()
+    {
+        var response = Parse("{\"device_code\":\"d\",\"user_code\":\"U-1\",\"verification_uri\":\"https://id.example.com/d\",\"verification_uri_complete\":\"https://id.example.com/d?c=1\\r\\nX: y\"}");
+
+        Assert.Null(response.VerificationUriComplete);
+    }
+
+    [Fact]
+    public void Parse_ErrorWithControlCharacters_ExceptionAndPropertiesAreSanitised()
+    {
+        var ex = Assert.Throws<DeviceAuthorizationException>(() => Parse(
+            "{\"error\":\"invalid_client\\r\\nX: y\",\"error_description\":\"bad\\u001b[2J client\"}"));
+
+        Assert.Equal(DeviceAuthorizationFailure.Rejected, ex.Failure);
+        Assert.Equal("invalid_clientX: y", ex.Error);
+        Assert.Equal("bad[2J client", ex.ErrorDescription);
+        Assert.DoesNotContain(ex.Message, char.IsControl);
+    }
+
+    [Fact]
+    public void Parse_Utf8ByteOrderMark_IsAccepted()
+    {
+        byte[] body = [0xEF, 0xBB, 0xBF, .. """{"device_code":"d","user_code":"U-1","verification_uri":"https://id.example.com/d"}"""u8];
+
+        Assert.Equal("U-1", DeviceAuthorizationResponse.Parse(body).UserCode);
+    }
+}

@@ -83,7 +83,8 @@ public sealed class TokenResponseParserTests
         var result = Parse("""{"error":"invalid_grant","error_description":"revoked","access_token":"a"}""");
 
         Assert.Null(result.Tokens);
-        Assert.Equal(new OAuthError("invalid_grant", "revoked"), result.Error);
+        Assert.Equal("invalid_grant", result.Error!.Code);
+        Assert.Equal("revoked", result.Error.Description);
         Assert.True(result.Error!.IsGrantRejection);
     }
 
@@ -97,7 +98,113 @@ public sealed class TokenResponseParserTests
     [InlineData("server_error", false)]
     public void OAuthError_ClientConfiguration_FollowsRfc6749(string code, bool expected)
     {
-        Assert.Equal(expected, new OAuthError(code, null).IsClientConfiguration);
+        Assert.Equal(expected, OAuthError.FromServer(code, null)!.IsClientConfiguration);
+    }
+
+    [Theory]
+    [InlineData("at\\r\\nX-Injected: yes")]
+    [InlineData("at\\r\\nContent-Length: 0\\r\\n\\r\\nGET /smuggled HTTP/1.1")]
+    [InlineData("   ")]
+    [InlineData("a b")]
+    [InlineData("t\u00f6k")]
+    [InlineData("a=b")]
+    [InlineData("===")]
+    [InlineData("a\\\"b")]
+    [InlineData("a,b")]
+    public void Parse_AccessTokenThatIsNotAB64token_IsInvalidAndReportsTheIssuedRefreshToken(string accessToken)
+    {
+        var result = Parse("{\"access_token\":\"" + accessToken + "\",\"token_type\":\"Bearer\",\"refresh_token\":\"r2\"}");
+
+        Assert.Null(result.Tokens);
+        Assert.Contains("b64token", result.InvalidReason, StringComparison.Ordinal);
+        Assert.Equal("r2", result.IssuedRefreshToken);
+    }
+
+    [Theory]
+    [InlineData("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_~+/==")]
+    [InlineData("gho_16C7e42F292c6912E7710c838347Ae178B4a")]
+    [InlineData("ya29.a0AfH6SMB")]
+    public void Parse_RealWorldB64tokens_AreAccepted(string accessToken)
+    {
+        var result = Parse("{\"access_token\":\"" + accessToken + "\",\"token_type\":\"Bearer\"}");
+
+        Assert.Equal(accessToken, result.Tokens!.AccessToken);
+    }
+
+    [Theory]
+    [InlineData("\"bearer\"")]
+    [InlineData("\"BEARER\"")]
+    [InlineData("null")]
+    [InlineData("\"\"")]
+    public void Parse_TokenTypeBearerInAnyCaseOrAbsent_IsBearer(string tokenType)
+    {
+        var result = Parse("{\"access_token\":\"a\",\"token_type\":" + tokenType + "}");
+
+        Assert.Equal("Bearer", result.Tokens!.TokenType);
+    }
+
+    [Theory]
+    [InlineData("mac")]
+    [InlineData("DPoP")]
+    [InlineData("Bearer\\r\\nX: y")]
+    public void Parse_TokenTypeWeDoNotImplement_IsInvalidNamingTheSanitisedType(string tokenType)
+    {
+        var result = Parse("{\"access_token\":\"a\",\"token_type\":\"" + tokenType + "\",\"refresh_token\":\"r2\"}");
+
+        Assert.Null(result.Tokens);
+        Assert.Contains("token_type", result.InvalidReason, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.InvalidReason!, char.IsControl);
+        Assert.Equal("r2", result.IssuedRefreshToken);
+    }
+
+    [Fact]
+    public void Parse_TruncatedBodyAfterTheRefreshToken_ReportsTheIssuedRefreshToken()
+    {
+        var result = Parse("""{"refresh_token":"r2","access_token":"a","expires_in":36""");
+
+        Assert.Null(result.Tokens);
+        Assert.Equal("r2", result.IssuedRefreshToken);
+    }
+
+    [Fact]
+    public void Parse_Utf8ByteOrderMark_IsAccepted()
+    {
+        byte[] body = [0xEF, 0xBB, 0xBF, .. """{"access_token":"a"}"""u8];
+
+        Assert.Equal("a", TokenResponseParser.Parse(body).Tokens!.AccessToken);
+    }
+
+    [Fact]
+    public void Parse_HugeErrorWithControlCharacters_IsBoundedAndStripped()
+    {
+        var json = "{\"error\":\"invalid_grant\\r\\nX-Forged: yes" + new string('x', 600_000)
+            + "\",\"error_description\":\"a\\u001b[2J\\u202Eb\\r\\nc" + new string('y', 600_000) + "\"}";
+
+        var error = Parse(json).Error!;
+
+        Assert.Equal(64, error.Code.Length);
+        Assert.StartsWith("invalid_grantX-Forged: yes", error.Code, StringComparison.Ordinal);
+        Assert.False(error.IsGrantRejection);
+        Assert.StartsWith("a[2Jbc", error.Description, StringComparison.Ordinal);
+        Assert.Equal(Text.MaxDescriptionLength + 1, error.Description!.Length);
+        Assert.EndsWith("…", error.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ErrorWithNothingPrintable_IsNotAnOAuthError()
+    {
+        var result = Parse("{\"error\":\"\\r\\n\\u0007\"}");
+
+        Assert.Null(result.Error);
+        Assert.NotNull(result.InvalidReason);
+    }
+
+    [Fact]
+    public void Parse_ScopeWithControlCharacters_IsStripped()
+    {
+        var result = Parse("{\"access_token\":\"a\",\"scope\":\"read\\r\\nwrite\"}");
+
+        Assert.Equal("readwrite", result.Tokens!.Scope);
     }
 
     [Fact]

@@ -125,14 +125,22 @@ public static class DeviceAuthHttpClientBuilderExtensions
             var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
             if (options.BackchannelMaxRetryAttempts > 0)
             {
+                // Invariant 10: a server's Retry-After is honoured only up to the cap. A longer one
+                // is not waited for at all — the answer goes back at once, so the shared refresh
+                // ends and its waiters learn when to try again — rather than parked for an hour.
+                var time = context.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+                var maxRetryAfter = options.BackchannelMaxRetryAfter;
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = options.BackchannelMaxRetryAttempts,
                     Delay = DeviceAuthConstants.BackchannelFirstRetryDelay,
+                    MaxDelay = maxRetryAfter,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    ShouldRetryAfterHeader = true,
-                    ShouldHandle = arguments => ValueTask.FromResult(ShouldRetry(arguments.Outcome, arguments.Context)),
+                    ShouldRetryAfterHeader = false,
+                    DelayGenerator = arguments => ValueTask.FromResult(RetryAfterOf(arguments.Outcome, time)),
+                    ShouldHandle = arguments => ValueTask.FromResult(
+                        (RetryAfterOf(arguments.Outcome, time) is not { } wait || wait <= maxRetryAfter) && ShouldRetry(arguments.Outcome, arguments.Context)),
                 });
             }
 
@@ -170,6 +178,9 @@ public static class DeviceAuthHttpClientBuilderExtensions
 
         return new DeviceAuthBuilder(name, services);
     }
+
+    private static TimeSpan? RetryAfterOf(Outcome<HttpResponseMessage> outcome, TimeProvider time) =>
+        outcome.Result is { } response ? RetryAfter.Read(response.Headers, time.GetUtcNow()) : null;
 
     /// <summary>
     /// Which failed token-endpoint calls are retried. Requests marked idempotent (device-code polls,

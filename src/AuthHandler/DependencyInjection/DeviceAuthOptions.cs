@@ -146,8 +146,21 @@ public sealed class DeviceAuthOptions
     public TimeSpan BackchannelTimeout { get; set; } = DeviceAuthConstants.BackchannelTimeout;
 
     /// <summary>
+    /// Gets or sets the longest <c>Retry-After</c> the back channel waits for before it tries a
+    /// token-endpoint, discovery or revocation call again; it also caps the back-off between
+    /// attempts. An answer that asks for a longer wait (a 503 with <c>Retry-After: 3600</c>) is
+    /// not retried: the refresh ends at once with a transient <see cref="TokenEndpointException"/>
+    /// whose <see cref="TokenEndpointException.RetryAfter"/> says when to try again, instead of
+    /// holding every waiting request for the hour. One refresh therefore takes at most
+    /// (<see cref="BackchannelMaxRetryAttempts"/> + 1) × <see cref="BackchannelTimeout"/> plus
+    /// <see cref="BackchannelMaxRetryAttempts"/> × this value, plus the body read.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan BackchannelMaxRetryAfter { get; set; } = DeviceAuthConstants.BackchannelMaxRetryAfter;
+
+    /// <summary>
     /// Gets or sets how many times a failed token-endpoint call is retried (exponential back-off
-    /// with jitter from 1 s, honouring <c>Retry-After</c>). A refresh is retried only when the
+    /// with jitter from 1 s, honouring <c>Retry-After</c> up to <see cref="BackchannelMaxRetryAfter"/>). A refresh is retried only when the
     /// server cannot have redeemed the refresh token: the connection was refused, or it answered
     /// 429 or 503.
     /// </summary>

@@ -62,6 +62,14 @@ public sealed class TokenEndpointException : Exception
     public HttpStatusCode? StatusCode { get; }
 
     /// <summary>
+    /// Gets how long the server asked to wait before the next try (its <c>Retry-After</c>), when it
+    /// said so. The back channel honours such a wait itself only up to
+    /// <see cref="DeviceAuthOptions.BackchannelMaxRetryAfter"/>; a longer one ends the refresh at
+    /// once with this exception.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
     /// Gets a value indicating whether trying again later can succeed without changing anything
     /// (<see cref="TokenEndpointFailure.Transient"/> or <see cref="TokenEndpointFailure.InvalidResponse"/>).
     /// </summary>

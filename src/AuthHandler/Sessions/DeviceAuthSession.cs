@@ -507,7 +507,9 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                     _state = SessionState.SignedIn;
                 }
 
-                Volatile.Write(ref _backgroundRetryAtTicks, (_time.GetUtcNow() + _refreshRetryDelay).UtcTicks);
+                // A server that asked for a longer pause (Retry-After) gets it from refresh-ahead.
+                var retryDelay = outcome.Failure?.RetryAfter is { } asked && asked > _refreshRetryDelay ? asked : _refreshRetryDelay;
+                Volatile.Write(ref _backgroundRetryAtTicks, (_time.GetUtcNow() + retryDelay).UtcTicks);
             }
 
             _pending = null;
@@ -638,6 +640,16 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return RefreshOutcome.FromRefresh(CreateSnapshot(next), response.RefreshToken is not null);
         }
 
+        if (answer.Invalid is { } invalid)
+        {
+            if (answer.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
+            {
+                await KeepIssuedRefreshTokenAsync(stored, issued, cancellationToken).ConfigureAwait(false);
+            }
+
+            throw invalid;
+        }
+
         var error = answer.Error!;
         if (error.IsGrantRejection)
         {
@@ -668,16 +680,41 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             Log.ClientConfigurationError(_logger, Name, error.Code);
             throw new TokenEndpointException(
                 TokenEndpointFailure.ClientConfiguration,
-                $"The token endpoint rejected the client '{Name}' with {error.Code}{Describe(error)}. Check ClientId, ClientSecret, ClientAuthentication and Scope; the user stays signed in.",
+                $"The token endpoint rejected the client '{Name}' with {error.Code}{error.DescriptionSuffix}. Check ClientId, ClientSecret, ClientAuthentication and Scope; the user stays signed in.",
                 error.Code,
                 answer.StatusCode);
         }
 
         throw new TokenEndpointException(
             TokenEndpointFailure.Transient,
-            $"The token endpoint answered {error.Code}{Describe(error)}; the tokens are kept.",
+            $"The token endpoint answered {error.Code}{error.DescriptionSuffix}; the tokens are kept.",
             error.Code,
             answer.StatusCode);
+    }
+
+    /// <summary>
+    /// The server answered with a refresh token but no usable access token: with rotation the
+    /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
+    /// the current access token) and the next refresh redeems it.
+    /// </summary>
+    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, CancellationToken cancellationToken)
+    {
+        var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
+        {
+            TokenType = stored.TokenType,
+            RefreshToken = issued,
+            Scope = stored.Scope,
+            IssuedAt = stored.IssuedAt,
+        };
+        try
+        {
+            await _store.SetAsync(StoreKey, kept, cancellationToken).ConfigureAwait(false);
+            Log.KeptIssuedRefreshToken(_logger, Name);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreWriteFailed(_logger, Name, ex);
+        }
     }
 
     private static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error) => RefreshOutcome.SignedOut(reason, error);
@@ -737,9 +774,6 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         Log.SignedIn(_logger, Name);
         return RefreshOutcome.Token(CreateSnapshot(tokens));
     }
-
-    private static string Describe(OAuthError error) =>
-        error.SafeDescription.Length == 0 ? string.Empty : $" ({error.SafeDescription})";
 
     /// <summary>Computes the header value and the refresh instants once per token.</summary>
     private TokenSnapshot CreateSnapshot(TokenSet tokens)

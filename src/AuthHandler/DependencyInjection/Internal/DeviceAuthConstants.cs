@@ -8,6 +8,7 @@ internal static class DeviceAuthConstants
     public static readonly TimeSpan RefreshRetryDelay = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan BackchannelTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan BackchannelFirstRetryDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan BackchannelMaxRetryAfter = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DiscoveryCacheDuration = TimeSpan.FromHours(1);
     public static readonly TimeSpan RefreshLockTimeout = TimeSpan.FromSeconds(60);
     public const int BackchannelMaxRetryAttempts = 2;

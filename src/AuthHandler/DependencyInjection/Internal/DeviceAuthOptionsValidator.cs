@@ -86,6 +86,11 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
             failures.Add(prefix + "BackchannelTimeout must be positive.");
         }
 
+        if (options.BackchannelMaxRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add(prefix + "BackchannelMaxRetryAfter must not be negative.");
+        }
+
         if (!IsHeaderName(options.AuthorizationHeaderName))
         {
             failures.Add(prefix + $"AuthorizationHeaderName '{options.AuthorizationHeaderName}' is not a valid header name.");

@@ -79,4 +79,7 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Debug, "Client {ClientName} polls the token endpoint in {WaitSeconds} s")]
     public static partial void DevicePollWaiting(ILogger logger, string clientName, double waitSeconds);
+
+    [LoggerMessage(30, LogLevel.Warning, "The token endpoint's answer to client {ClientName} was unusable but carried a new refresh token; it replaced the one just redeemed in the store")]
+    public static partial void KeptIssuedRefreshToken(ILogger logger, string clientName);
 }

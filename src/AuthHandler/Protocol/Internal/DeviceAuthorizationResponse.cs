@@ -13,6 +13,9 @@ internal sealed class DeviceAuthorizationResponse
     /// <summary>Used when the server omits the required <c>expires_in</c>.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
+    private const int MaxUserCodeLength = 64;
+    private const int MaxUriLength = 2048;
+
     public required string DeviceCode { get; init; }
 
     public required string UserCode { get; init; }
@@ -32,7 +35,7 @@ internal sealed class DeviceAuthorizationResponse
         double? expiresIn = null, interval = null;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(Text.WithoutBom(body), new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw Invalid("is not a JSON object");
@@ -63,10 +66,13 @@ internal sealed class DeviceAuthorizationResponse
             throw Invalid("is not valid JSON", ex);
         }
 
-        if (!string.IsNullOrEmpty(error))
+        if (OAuthError.FromServer(error, description) is { } oauthError)
         {
-            var safe = description is null ? string.Empty : $" ({Text.PrintableAscii(description, 200)})";
-            throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Rejected, $"The device authorization request was refused: {Text.PrintableAscii(error, 64)}{safe}.", error, description);
+            throw new DeviceAuthorizationException(
+                DeviceAuthorizationFailure.Rejected,
+                $"The device authorization request was refused: {oauthError.Code}{oauthError.DescriptionSuffix}.",
+                oauthError.Code,
+                oauthError.Description);
         }
 
         if (string.IsNullOrEmpty(deviceCode))
@@ -74,25 +80,21 @@ internal sealed class DeviceAuthorizationResponse
             throw Invalid("has no device_code");
         }
 
-        // What the user is shown: only printable characters count.
-        userCode = userCode is null ? null : Text.PrintableAscii(userCode, 64);
-        if (string.IsNullOrEmpty(userCode))
+        // What the user is shown and types: a code with control or format characters (a terminal
+        // escape sequence, a bidi override) or an overlong one is refused, never altered into a
+        // different code.
+        userCode = userCode?.Trim();
+        if (string.IsNullOrEmpty(userCode) || userCode.Length > MaxUserCodeLength || Text.Sanitize(userCode, MaxUserCodeLength) != userCode)
         {
-            throw Invalid("has no user_code");
+            throw Invalid("has no user_code of at most 64 printable characters");
         }
 
-        if (verificationUri is null || !Uri.TryCreate(verificationUri, UriKind.Absolute, out var verification) || !OriginSet.IsSecure(verification))
+        if (ShownUri(verificationUri) is not { } verification)
         {
             throw Invalid("has no verification_uri that is an absolute https URL");
         }
 
-        Uri? complete = null;
-        if (verificationUriComplete is not null
-            && Uri.TryCreate(verificationUriComplete, UriKind.Absolute, out var parsedComplete)
-            && OriginSet.IsSecure(parsedComplete))
-        {
-            complete = parsedComplete;
-        }
+        var complete = ShownUri(verificationUriComplete);
 
         return new DeviceAuthorizationResponse
         {
@@ -107,6 +109,18 @@ internal sealed class DeviceAuthorizationResponse
             Interval = interval is >= 1 and < 86_400 ? TimeSpan.FromSeconds(Math.Ceiling(interval.Value)) : DefaultInterval,
         };
     }
+
+    /// <summary>
+    /// A URL the user is shown: absolute, https (or loopback http), printable ASCII without spaces
+    /// and of a sane length, so it can neither forge a line in a terminal nor hide its host.
+    /// </summary>
+    private static Uri? ShownUri(string? value) =>
+        value is { Length: > 0 and <= MaxUriLength }
+        && value.All(c => c is > ' ' and <= '~')
+        && Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && OriginSet.IsSecure(uri)
+            ? uri
+            : null;
 
     private static DeviceAuthorizationException Invalid(string what, Exception? inner = null) =>
         new(DeviceAuthorizationFailure.InvalidResponse, $"The device authorization response {what}.", innerException: inner);

@@ -107,6 +107,14 @@ internal sealed class DeviceFlow
                     [new("grant_type", DeviceCodeGrantType), new("device_code", authorization.DeviceCode)],
                     idempotent: true,
                     cancellationToken).ConfigureAwait(false);
+
+                // A 2xx that is not a usable token response (a proxy's page, a token that cannot
+                // go into a header) is handled like any transient failure: if the server did issue
+                // tokens, its next answer says the code is spent.
+                if (answer.Invalid is { } invalid)
+                {
+                    throw invalid;
+                }
             }
             catch (TokenEndpointException ex) when (ex.IsTransient)
             {
@@ -136,8 +144,7 @@ internal sealed class DeviceFlow
                 case OAuthErrorCodes.ExpiredToken:
                     throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Expired, "The sign-in code expired before the user approved it; sign in again.", error.Code, error.Description);
                 default:
-                    var description = error.SafeDescription.Length == 0 ? string.Empty : $" ({error.SafeDescription})";
-                    throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Rejected, $"The token endpoint refused the sign-in: {Text.PrintableAscii(error.Code, 64)}{description}.", error.Code, error.Description);
+                    throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Rejected, $"The token endpoint refused the sign-in: {error.Code}{error.DescriptionSuffix}.", error.Code, error.Description);
             }
         }
     }

@@ -6,12 +6,14 @@ namespace AuthHandler.Protocol.Internal;
 /// <summary>Reads the fields of a discovery document this library needs; ignores the rest.</summary>
 internal static class MetadataDocumentParser
 {
+    private const int MaxUriLength = 2048;
+
     public static AuthorizationServerMetadata Parse(ReadOnlySpan<byte> body, string source)
     {
         string? issuer = null, token = null, device = null, revocation = null;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(Text.WithoutBom(body), new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 // A proxy's or captive portal's page: transient, like a bad token response.
@@ -58,7 +60,11 @@ internal static class MetadataDocumentParser
             return null;
         }
 
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !OriginSet.IsSecure(uri))
+        // Printable ASCII without spaces: an endpoint is a request target and may appear in messages.
+        if (value.Length > MaxUriLength
+            || !value.All(c => c is > ' ' and <= '~')
+            || !Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || !OriginSet.IsSecure(uri))
         {
             throw new DiscoveryException($"The discovery document {source} has a {field} that is not an absolute https URL.", isTransient: false);
         }

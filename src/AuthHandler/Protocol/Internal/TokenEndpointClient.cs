@@ -50,8 +50,10 @@ internal sealed class TokenEndpointClient
             cancellationToken);
 
     /// <summary>
-    /// Posts a token request and reads the answer. Returns tokens or an OAuth error; throws
-    /// <see cref="TokenEndpointException"/> for everything else (no answer, not an OAuth answer).
+    /// Posts a token request and reads the answer. Returns tokens, an OAuth error, or (for a 2xx
+    /// answer that is not a usable token response) <see cref="TokenEndpointAnswer.Invalid"/> with
+    /// any refresh token it carried; throws <see cref="TokenEndpointException"/> when there is no
+    /// answer or a non-2xx answer without an OAuth error.
     /// </summary>
     public async Task<TokenEndpointAnswer> PostAsync(
         Uri tokenEndpoint,
@@ -59,7 +61,7 @@ internal sealed class TokenEndpointClient
         bool idempotent,
         CancellationToken cancellationToken)
     {
-        var (status, reason, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
+        var (status, reason, retryAfter, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
 
         // Classify by the OAuth error code, not the status: servers send invalid_grant with
         // 400, 401 or 403, and some send errors with 200.
@@ -69,22 +71,31 @@ internal sealed class TokenEndpointClient
             return new TokenEndpointAnswer(null, error, status);
         }
 
-        var success = (int)status is >= 200 and < 300;
-        if (parsed.Tokens is { } tokens && success)
+        if ((int)status is >= 200 and < 300)
         {
-            return new TokenEndpointAnswer(tokens, null, status);
+            return parsed.Tokens is { } tokens
+                ? new TokenEndpointAnswer(tokens, null, status)
+                : new TokenEndpointAnswer(null, null, status)
+                {
+                    Invalid = new TokenEndpointException(
+                        TokenEndpointFailure.InvalidResponse,
+                        $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.",
+                        statusCode: status),
+                    IssuedRefreshToken = parsed.IssuedRefreshToken,
+                };
         }
 
-        throw success
-            ? new TokenEndpointException(
-                TokenEndpointFailure.InvalidResponse,
-                $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.",
-                statusCode: status)
-            : new TokenEndpointException(
-                TokenEndpointFailure.Transient,
-                $"The token endpoint answered {(int)status} {reason} without an OAuth error.",
-                statusCode: status);
+        throw new TokenEndpointException(
+            TokenEndpointFailure.Transient,
+            $"The token endpoint answered {(int)status} {reason} without an OAuth error{DescribeRetryAfter(retryAfter)}.",
+            statusCode: status)
+        {
+            RetryAfter = retryAfter,
+        };
     }
+
+    private static string DescribeRetryAfter(TimeSpan? retryAfter) =>
+        retryAfter is { } wait ? $"; it asks to wait {wait.TotalSeconds:0} s before the next try" : string.Empty;
 
     /// <summary>RFC 8628 §3.1: asks for a device code and a user code.</summary>
     public async Task<DeviceAuthorizationResponse> RequestDeviceCodeAsync(
@@ -96,7 +107,7 @@ internal sealed class TokenEndpointClient
         byte[] body;
         try
         {
-            (status, _, body) = await SendFormAsync(endpoint, form, idempotent: true, cancellationToken).ConfigureAwait(false);
+            (status, _, _, body) = await SendFormAsync(endpoint, form, idempotent: true, cancellationToken).ConfigureAwait(false);
         }
         catch (TokenEndpointException ex)
         {
@@ -108,10 +119,9 @@ internal sealed class TokenEndpointClient
         {
             if (TokenResponseParser.Parse(body).Error is { } error)
             {
-                var description = error.SafeDescription.Length == 0 ? string.Empty : $" ({error.SafeDescription})";
                 throw new DeviceAuthorizationException(
                     DeviceAuthorizationFailure.Rejected,
-                    $"The device authorization request was refused: {Text.PrintableAscii(error.Code, 64)}{description}.",
+                    $"The device authorization request was refused: {error.Code}{error.DescriptionSuffix}.",
                     error.Code,
                     error.Description);
             }
@@ -125,7 +135,7 @@ internal sealed class TokenEndpointClient
     /// <summary>RFC 7009 §2: revokes a refresh token. True when the server confirmed it (200).</summary>
     public async Task<bool> RevokeAsync(Uri endpoint, string refreshToken, CancellationToken cancellationToken)
     {
-        var (status, _, _) = await SendFormAsync(
+        var (status, _, _, _) = await SendFormAsync(
             endpoint,
             [new("token", refreshToken), new("token_type_hint", "refresh_token")],
             idempotent: true,
@@ -137,7 +147,7 @@ internal sealed class TokenEndpointClient
     /// Posts a form with the client's credentials and the device headers, and reads the body up
     /// to its limit. Throws <see cref="TokenEndpointException"/> when there is no complete answer.
     /// </summary>
-    private async Task<(HttpStatusCode Status, string Reason, byte[] Body)> SendFormAsync(
+    private async Task<(HttpStatusCode Status, string Reason, TimeSpan? RetryAfter, byte[] Body)> SendFormAsync(
         Uri endpoint,
         List<KeyValuePair<string, string>> form,
         bool idempotent,
@@ -196,13 +206,25 @@ internal sealed class TokenEndpointClient
                     TokenEndpointFailure.InvalidResponse,
                     $"{endpoint.GetLeftPart(UriPartial.Path)} answered {(int)status} with a body larger than {BackchannelReader.MaxBodyBytes} bytes.",
                     statusCode: status)
-                : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), body);
+                : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), RetryAfter.Read(response.Headers, _time.GetUtcNow()), body);
         }
     }
 }
 
-/// <summary>What the token endpoint said: tokens, or an OAuth error.</summary>
-internal sealed record TokenEndpointAnswer(TokenResponse? Tokens, OAuthError? Error, HttpStatusCode StatusCode);
+/// <summary>What the token endpoint said: tokens, an OAuth error, or a 2xx answer that is neither.</summary>
+internal sealed record TokenEndpointAnswer(TokenResponse? Tokens, OAuthError? Error, HttpStatusCode StatusCode)
+{
+    /// <summary>Why a 2xx answer is unusable (not JSON, no valid access token, an unknown token type).</summary>
+    public TokenEndpointException? Invalid { get; init; }
+
+    /// <summary>
+    /// The refresh token of an <see cref="Invalid"/> answer: the server issued it, so the one it
+    /// replaces may be spent (RFC 9700 §4.14) and it must be kept.
+    /// </summary>
+    public string? IssuedRefreshToken { get; init; }
+
+    public override string ToString() => $"TokenEndpointAnswer {{ Tokens = {Tokens is not null}, Error = {Error?.Code}, StatusCode = {(int)StatusCode} }}";
+}
 
 /// <summary>The client's identity at the token endpoint (RFC 6749 §2.3).</summary>
 internal sealed class ClientCredentials

@@ -6,10 +6,15 @@ namespace AuthHandler.Protocol.Internal;
 /// <summary>
 /// Reads token endpoint answers: a token response (RFC 6749 §5.1) or an error (§5.2). Lenient
 /// about optional fields — a rotated refresh token must not be thrown away because of a
-/// malformed <c>expires_in</c> — and strict about the one required field, <c>access_token</c>.
+/// malformed <c>expires_in</c> — and strict about what reaches a header (invariant 10): the
+/// <c>access_token</c> must be an RFC 6750 b64token and the <c>token_type</c> one we implement.
+/// An answer rejected for those reasons still reports its <c>refresh_token</c>, because the
+/// server may have spent the old one.
 /// </summary>
 internal static class TokenResponseParser
 {
+    private const int MaxScopeLength = 4096;
+
     // Lifetimes beyond this are treated as this; it keeps DateTimeOffset arithmetic in range.
     private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
@@ -21,7 +26,7 @@ internal static class TokenResponseParser
 
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(Text.WithoutBom(body), new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return TokenParseResult.Invalid("the body is not a JSON object");
@@ -50,35 +55,52 @@ internal static class TokenResponseParser
                 return TokenParseResult.Invalid("the body is not a single JSON object");
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return TokenParseResult.Invalid("the body is not valid JSON");
-        }
-        catch (InvalidOperationException)
-        {
-            // Invalid UTF-8 inside a string value.
-            return TokenParseResult.Invalid("the body is not valid JSON");
+            // InvalidOperationException: invalid UTF-8 inside a string value. A refresh token read
+            // whole before the body broke off is kept: the server has issued it, so the old one may be spent.
+            return TokenParseResult.Invalid("the body is not valid JSON", error is null ? refreshToken : null);
         }
 
-        if (!string.IsNullOrEmpty(error))
+        if (OAuthError.FromServer(error, errorDescription) is { } oauthError)
         {
-            return TokenParseResult.FromError(new OAuthError(error, errorDescription));
+            return TokenParseResult.FromError(oauthError);
         }
 
+        refreshToken = string.IsNullOrEmpty(refreshToken) ? null : refreshToken;
         if (string.IsNullOrEmpty(accessToken))
         {
-            return TokenParseResult.Invalid("the response has no access_token");
+            return TokenParseResult.Invalid("the response has no access_token", refreshToken);
+        }
+
+        if (!AccessTokenSyntax.IsValid(accessToken))
+        {
+            return TokenParseResult.Invalid("the access_token is not an RFC 6750 b64token (it has spaces, control or non-ASCII characters)", refreshToken);
+        }
+
+        // RFC 6749 §5.1 makes token_type required; an absent one is taken as Bearer, which is what
+        // the servers that omit it issue. §7.1: a type we do not implement cannot be used.
+        if (!string.IsNullOrEmpty(tokenType) && !AccessTokenSyntax.IsSupportedType(tokenType))
+        {
+            return TokenParseResult.Invalid($"the token_type '{Text.PrintableAscii(tokenType, 32)}' is not supported (only Bearer)", refreshToken);
         }
 
         return TokenParseResult.FromTokens(new TokenResponse
         {
             AccessToken = accessToken,
-            TokenType = NormalizeTokenType(tokenType),
+            TokenType = "Bearer",
             ExpiresIn = expiresIn,
-            RefreshToken = string.IsNullOrEmpty(refreshToken) ? null : refreshToken,
+            RefreshToken = refreshToken,
             RefreshTokenExpiresIn = refreshExpiresIn,
-            Scope = string.IsNullOrEmpty(scope) ? null : scope,
+            Scope = Scope(scope),
         });
+    }
+
+    // RFC 6749 §3.3: scope tokens are printable ASCII separated by spaces.
+    private static string? Scope(string? scope)
+    {
+        var safe = scope is null ? string.Empty : Text.PrintableAscii(scope, MaxScopeLength);
+        return safe.Length == 0 ? null : safe;
     }
 
     private static string? ReadString(ref Utf8JsonReader reader)
@@ -115,19 +137,16 @@ internal static class TokenResponseParser
 
         return seconds >= MaxLifetime.TotalSeconds ? MaxLifetime : TimeSpan.FromSeconds(Math.Floor(seconds));
     }
-
-    // RFC 6749 §5.1: token_type is case-insensitive; "bearer" is sent as the scheme "Bearer".
-    private static string? NormalizeTokenType(string? tokenType) =>
-        string.Equals(tokenType, "bearer", StringComparison.OrdinalIgnoreCase) ? "Bearer" : tokenType;
 }
 
 internal readonly struct TokenParseResult
 {
-    private TokenParseResult(TokenResponse? tokens, OAuthError? error, string? invalidReason)
+    private TokenParseResult(TokenResponse? tokens, OAuthError? error, string? invalidReason, string? refreshToken)
     {
         Tokens = tokens;
         Error = error;
         InvalidReason = invalidReason;
+        IssuedRefreshToken = refreshToken;
     }
 
     public TokenResponse? Tokens { get; }
@@ -136,9 +155,14 @@ internal readonly struct TokenParseResult
 
     public string? InvalidReason { get; }
 
-    public static TokenParseResult FromTokens(TokenResponse tokens) => new(tokens, null, null);
+    /// <summary>The refresh token of an answer that is unusable otherwise (see <see cref="InvalidReason"/>).</summary>
+    public string? IssuedRefreshToken { get; }
 
-    public static TokenParseResult FromError(OAuthError error) => new(null, error, null);
+    public static TokenParseResult FromTokens(TokenResponse tokens) => new(tokens, null, null, null);
 
-    public static TokenParseResult Invalid(string reason) => new(null, null, reason);
+    public static TokenParseResult FromError(OAuthError error) => new(null, error, null, null);
+
+    public static TokenParseResult Invalid(string reason, string? refreshToken = null) => new(null, null, reason, refreshToken);
+
+    public override string ToString() => $"TokenParseResult {{ Tokens = {Tokens is not null}, Error = {Error?.Code}, InvalidReason = {InvalidReason} }}";
 }

@@ -44,5 +44,5 @@ internal sealed class RefreshOutcome
 
     /// <summary>A fresh exception per waiter: one exception object must not be thrown on many threads.</summary>
     public TokenEndpointException NewException() =>
-        new(Failure!.Failure, Failure.Message, Failure.Error, Failure.StatusCode, Failure);
+        new(Failure!.Failure, Failure.Message, Failure.Error, Failure.StatusCode, Failure) { RetryAfter = Failure.RetryAfter };
 }
