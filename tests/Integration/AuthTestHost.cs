@@ -57,27 +57,6 @@ internal sealed class AuthTestHost : IAsyncDisposable
 
     public int TokenCalls => Idp.LogEntries.Count(e => e.RequestMessage.Path == "/token");
 
-    /// <summary>
-    /// Waits (bounded, on the real clock) until the library has written <paramref name="count"/>
-    /// records with <paramref name="eventId"/>; used to advance the fake clock only once the code
-    /// under test is waiting on it.
-    /// </summary>
-    public async Task<IReadOnlyList<FakeLogRecord>> WaitForLogAsync(int eventId, int count)
-    {
-        for (var i = 0; i < 1000; i++)
-        {
-            var records = Logs.GetSnapshot().Where(r => r.Id.Id == eventId).ToList();
-            if (records.Count >= count)
-            {
-                return records;
-            }
-
-            await Task.Delay(5);
-        }
-
-        throw new TimeoutException($"Log event {eventId} was written fewer than {count} times.");
-    }
-
     public static AuthTestHost Start(
         Action<DeviceAuthOptions>? configure = null,
         Action<IServiceCollection>? services = null,
@@ -183,18 +162,6 @@ internal sealed class AuthTestHost : IAsyncDisposable
         refreshToken is null
             ? new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn }
             : new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn, refresh_token = refreshToken };
-
-    /// <summary>Drives the fake clock forward until <paramref name="task"/> completes (for retry back-offs).</summary>
-    public async Task<T> AdvanceUntil<T>(Task<T> task, TimeSpan step, int maxSteps = 200)
-    {
-        for (var i = 0; i < maxSteps && !task.IsCompleted; i++)
-        {
-            await Task.WhenAny(task, Task.Delay(10));
-            Time.Advance(step);
-        }
-
-        return await task;
-    }
 
     public static int FreeLoopbackPort()
     {

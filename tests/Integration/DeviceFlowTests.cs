@@ -4,7 +4,6 @@ namespace AuthHandler.Tests.Integration;
 
 public sealed class DeviceFlowTests
 {
-    private const int PollWaiting = 23;
     private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
     private const string Refresh1 = "rt-1-" + AuthTestHost.SecretMarker;
 
@@ -25,7 +24,7 @@ public sealed class DeviceFlowTests
         OnDeviceCodeArguments? shown = null;
 
         var signIn = host.Session.SignInAsync(args => { shown = args; return ValueTask.CompletedTask; }, TestContext.Current.CancellationToken);
-        await DriveAsync(host, signIn);
+        await DriveAsync(host, signIn, 5, 5, 5);
 
         Assert.NotNull(shown);
         Assert.Equal("ABCD-EFGH", shown.Value.UserCode);
@@ -53,9 +52,8 @@ public sealed class DeviceFlowTests
         host.TokenEndpointSequence((400, SlowDown), (400, SlowDown), (400, Pending), (200, AuthTestHost.Tokens(Access1, Refresh1)));
 
         var signIn = host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
-        var waits = await DriveAsync(host, signIn);
+        await DriveAsync(host, signIn, 5, 10, 15, 15);
 
-        Assert.Equal([5.0, 10.0, 15.0, 15.0], waits);
         Assert.Equal(4, host.TokenCalls);
     }
 
@@ -66,9 +64,9 @@ public sealed class DeviceFlowTests
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode(interval: null));
         host.TokenEndpointSequence((400, Pending), (200, AuthTestHost.Tokens(Access1, Refresh1)));
 
-        var waits = await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken), 5, 5);
 
-        Assert.Equal([5.0, 5.0], waits);
+        Assert.Equal(2, host.TokenCalls);
     }
 
     [Theory]
@@ -82,7 +80,7 @@ public sealed class DeviceFlowTests
         host.TokenEndpointSequence((400, Pending), (400, new { error, error_description = "stop" }));
 
         var signIn = host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
-        var ex = await Assert.ThrowsAsync<DeviceAuthorizationException>(() => DriveAsync(host, signIn));
+        var ex = await Assert.ThrowsAsync<DeviceAuthorizationException>(() => DriveAsync(host, signIn, 5, 5));
 
         Assert.Equal(expected, ex.Failure);
         Assert.Equal(error, ex.Error);
@@ -99,7 +97,9 @@ public sealed class DeviceFlowTests
         host.TokenEndpointAnswers(Pending, 400);
 
         var signIn = host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
-        var ex = await Assert.ThrowsAsync<DeviceAuthorizationException>(() => DriveAsync(host, signIn));
+
+        // 12 s: two polls 5 s apart, then the last 2 s up to the deadline.
+        var ex = await Assert.ThrowsAsync<DeviceAuthorizationException>(() => DriveAsync(host, signIn, 5, 5, 2));
 
         Assert.Equal(DeviceAuthorizationFailure.Expired, ex.Failure);
         Assert.Equal(2, host.TokenCalls);
@@ -113,9 +113,9 @@ public sealed class DeviceFlowTests
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
         host.TokenEndpointSequence((503, new { }), (502, new { }), (400, Pending), (200, AuthTestHost.Tokens(Access1, Refresh1)));
 
-        var waits = await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken), 5, 10, 20, 5);
 
-        Assert.Equal([5.0, 10.0, 20.0, 5.0], waits);
+        Assert.Equal(4, host.TokenCalls);
         Assert.Equal(SessionState.SignedIn, host.Session.State);
     }
 
@@ -128,7 +128,7 @@ public sealed class DeviceFlowTests
         using var cancellation = new CancellationTokenSource();
 
         var signIn = host.Session.SignInAsync(_ => ValueTask.CompletedTask, cancellation.Token);
-        await host.WaitForLogAsync(PollWaiting, 1);
+        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(5));
         await cancellation.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => signIn);
@@ -170,7 +170,7 @@ public sealed class DeviceFlowTests
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
 
-        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken), 5);
 
         // RFC 6749 §2.3.1: form-urlencode each part, then base64 "id:secret".
         var expected = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("my+client:p%40ss%3A" + AuthTestHost.SecretMarker));
@@ -189,7 +189,7 @@ public sealed class DeviceFlowTests
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
 
-        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken), 5);
 
         Assert.All(host.Idp.LogEntries, e =>
         {
@@ -206,7 +206,7 @@ public sealed class DeviceFlowTests
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
 
-        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await DriveAsync(host, host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken), 5);
 
         Assert.All(host.Idp.LogEntries, e =>
         {
@@ -257,42 +257,44 @@ public sealed class DeviceFlowTests
         var client = host.Client;
 
         var requests = Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)));
-        var responses = await DriveAsync(host, requests);
+        var responses = await DriveAsync(host, requests, 5, 5);
 
-        Assert.All(responses.Result, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(1, prompts);
         Assert.Single(host.Idp.LogEntries, e => e.RequestMessage.Path == "/device");
         Assert.Equal(SessionState.SignedIn, host.Session.State);
     }
 
     /// <summary>
-    /// Advances the fake clock by each wait the device flow announces, once it is waiting, until
-    /// <paramref name="work"/> completes. Returns the waits in seconds.
+    /// Drives the device flow through <paramref name="waitSeconds"/>: for each, waits until the
+    /// code has started a timer of exactly that length (the poll interval it is parked on), then
+    /// advances the fake clock by exactly that much. A wait of another length never arrives and
+    /// fails the test, as does work that ends before every expected wait was seen.
     /// </summary>
-    private static async Task<List<double>> DriveAsync(AuthTestHost host, Task work)
+    private static async Task DriveAsync(AuthTestHost host, Task work, params double[] waitSeconds)
     {
-        var waits = new List<double>();
-        while (!work.IsCompleted)
+        var seen = new Dictionary<TimeSpan, int>();
+        foreach (var seconds in waitSeconds)
         {
-            var announced = host.Logs.GetSnapshot().Where(r => r.Id.Id == PollWaiting).ToList();
-            if (announced.Count > waits.Count)
+            var wait = TimeSpan.FromSeconds(seconds);
+            seen[wait] = seen.GetValueOrDefault(wait) + 1;
+            var parked = host.Time.WaitForTimerAsync(wait, seen[wait]);
+            if (await Task.WhenAny(work, parked) == work && !parked.IsCompleted)
             {
-                var seconds = double.Parse(announced[waits.Count].StructuredState!.Single(kv => kv.Key == "WaitSeconds").Value!, System.Globalization.CultureInfo.InvariantCulture);
-                waits.Add(seconds);
-                host.Time.Advance(TimeSpan.FromSeconds(seconds));
-                continue;
+                await work;
+                Assert.Fail($"The work ended before it waited {seconds} s.");
             }
 
-            await Task.WhenAny(work, Task.Delay(5, TestContext.Current.CancellationToken));
+            await parked;
+            host.Time.Advance(wait);
         }
 
         await work;
-        return waits;
     }
 
-    private static async Task<(List<double> Waits, T Result)> DriveAsync<T>(AuthTestHost host, Task<T> work)
+    private static async Task<T> DriveAsync<T>(AuthTestHost host, Task<T> work, params double[] waitSeconds)
     {
-        var waits = await DriveAsync(host, (Task)work);
-        return (waits, await work);
+        await DriveAsync(host, (Task)work, waitSeconds);
+        return await work;
     }
 }

@@ -23,10 +23,18 @@ internal sealed class ObservableTimeProvider : FakeTimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
-        _started.Enqueue(dueTime);
-        _signal.Release();
+        var timer = new ObservedTimer(this, base.CreateTimer(callback, state, dueTime, period));
+        Started(dueTime);
         return timer;
+    }
+
+    private void Started(TimeSpan dueTime)
+    {
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            _started.Enqueue(dueTime);
+            _signal.Release();
+        }
     }
 
     /// <summary>
@@ -47,5 +55,23 @@ internal sealed class ObservableTimeProvider : FakeTimeProvider
                 throw new TimeoutException($"No timer of {dueTime} was started; started: {string.Join(", ", _started)}.");
             }
         }
+    }
+
+    /// <summary>
+    /// A timer started later counts too: <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>
+    /// (how Polly's timeouts start) changes a timer that was created with an infinite due time.
+    /// </summary>
+    private sealed class ObservedTimer(ObservableTimeProvider owner, ITimer inner) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            owner.Started(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -89,11 +89,8 @@ internal sealed class DeviceFlow
 
             var delay = wait < remaining ? wait : remaining;
 
-            // The timer exists before the line is logged, so whoever drives the clock from the log
-            // (the tests, with a fake clock) cannot advance it past a wait that has not started.
-            var waiting = Task.Delay(delay, _time, cancellationToken);
             Log.DevicePollWaiting(_logger, _clientName, delay.TotalSeconds);
-            await waiting.ConfigureAwait(false);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             if (_time.GetUtcNow() >= deadline)
             {
                 throw Expired();
