@@ -144,6 +144,9 @@ public static class DeviceAuthHttpClientBuilderExtensions
         // A filter runs after every configuration action, whatever order the app registered them in.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, BackchannelHandlerFilter>());
 
+        // Invariant 10: the back channel's primary handler follows no redirect, whatever the app configures.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, RedirectHandlerFilter>());
+
         // Invariant 8: on a redirect .NET strips Authorization, but no other header. With another
         // header name, the token would follow a redirect to any origin, so redirects are returned
         // to the caller instead of being followed.
