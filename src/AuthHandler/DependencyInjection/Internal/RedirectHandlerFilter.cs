@@ -1,3 +1,4 @@
+using AuthHandler.Http;
 using Microsoft.Extensions.Http;
 
 namespace AuthHandler.DependencyInjection.Internal;
@@ -10,7 +11,9 @@ namespace AuthHandler.DependencyInjection.Internal;
 /// <remarks>
 /// The token endpoint's clients never follow redirects (invariant 10): a 307 would carry the
 /// refresh token and the client secret to wherever it points, and the tokens issued there would
-/// be stored. A 3xx is a typed error instead.
+/// be stored. A 3xx is a typed error instead. A client with the device-auth handler has its
+/// redirects followed by that handler, hop by hop with the origin policy, as far as the app's
+/// primary handler would have followed them.
 /// </remarks>
 internal sealed class RedirectHandlerFilter : IHttpMessageHandlerBuilderFilter
 {
@@ -20,6 +23,16 @@ internal sealed class RedirectHandlerFilter : IHttpMessageHandlerBuilderFilter
         if (builder.Name?.StartsWith(DeviceAuthConstants.BackchannelPrefix, StringComparison.Ordinal) == true)
         {
             PrimaryHandlerRedirects.TakeOver(builder.PrimaryHandler);
+            return;
+        }
+
+        foreach (var handler in builder.AdditionalHandlers)
+        {
+            if (handler is DeviceAuthHandler deviceAuth)
+            {
+                deviceAuth.RedirectLimit = PrimaryHandlerRedirects.TakeOver(builder.PrimaryHandler);
+                return;
+            }
         }
     };
 }

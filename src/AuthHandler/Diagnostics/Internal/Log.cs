@@ -1,3 +1,4 @@
+using AuthHandler.Http.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Diagnostics.Internal;
@@ -79,4 +80,11 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Debug, "Client {ClientName} polls the token endpoint in {WaitSeconds} s")]
     public static partial void DevicePollWaiting(ILogger logger, string clientName, double waitSeconds);
+
+    // Ids from 40 on: redirects.
+    [LoggerMessage(40, LogLevel.Debug, "Client {ClientName} follows a {StatusCode} redirect; the next hop carries the token: {Authorized}")]
+    public static partial void FollowingRedirect(ILogger logger, string clientName, int statusCode, bool authorized);
+
+    [LoggerMessage(41, LogLevel.Warning, "Client {ClientName} did not follow a {StatusCode} redirect ({Reason}); returning it to the caller")]
+    public static partial void RedirectNotFollowed(ILogger logger, string clientName, int statusCode, RedirectRefusal reason);
 }
