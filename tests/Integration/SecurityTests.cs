@@ -12,7 +12,7 @@ public sealed class SecurityTests
     [Theory]
     [InlineData(302)]
     [InlineData(307)]
-    public async Task Redirect_ToAnotherOrigin_CarriesNoToken(int status)
+    public async Task Redirect_ToAnotherOrigin_CarriesNoTokenAndNoDeviceHeaders(int status)
     {
         using var foreign = WireMockServer.Start();
         foreign.Given(Request.Create().WithPath("/landing")).RespondWith(Response.Create().WithStatusCode(200).WithBody("elsewhere"));
@@ -24,9 +24,10 @@ public sealed class SecurityTests
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Bearer " + Access1, host.Api.LogEntries.Single().RequestMessage.Headers!["Authorization"].Single());
-        var headers = foreign.LogEntries.Single().RequestMessage.Headers!;
-        Assert.DoesNotContain(headers, h => h.Value.Any(v => v.Contains(AuthTestHost.SecretMarker, StringComparison.Ordinal)));
+        var first = host.Api.LogEntries.Single().RequestMessage.Headers!;
+        Assert.Equal("Bearer " + Access1, first["Authorization"].Single());
+        Assert.Equal(6, first.Keys.Count(k => k.StartsWith("X-Device-", StringComparison.OrdinalIgnoreCase)));
+        Redirects.AssertCarriesNothingOfOurs(foreign.LogEntries.Single());
     }
 
     [Fact]
@@ -45,11 +46,11 @@ public sealed class SecurityTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, host.TokenCalls);
         Assert.Single(foreign.LogEntries);
-        Assert.DoesNotContain(foreign.LogEntries.Single().RequestMessage.Headers!, h => h.Value.Any(v => v.Contains(AuthTestHost.SecretMarker, StringComparison.Ordinal)));
+        Redirects.AssertCarriesNothingOfOurs(foreign.LogEntries.Single());
     }
 
     [Fact]
-    public async Task Redirect_WithCustomHeaderName_CarriesNoToken()
+    public async Task Redirect_WithCustomHeaderName_CarriesNoTokenToAnotherOrigin()
     {
         using var foreign = WireMockServer.Start();
         foreign.Given(Request.Create().WithPath("/landing")).RespondWith(Response.Create().WithStatusCode(200));
@@ -60,10 +61,27 @@ public sealed class SecurityTests
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
 
-        // .NET strips only Authorization on redirects, so with another header name the redirect is
-        // handed back to the caller rather than followed with the token.
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        // .NET strips only Authorization on redirects; the handler removes the token's own header
+        // before each hop, whatever its name.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Bearer " + Access1, host.Api.LogEntries.Single().RequestMessage.Headers!["X-Api-Token"].Single());
-        Assert.Empty(foreign.LogEntries);
+        Assert.DoesNotContain(foreign.LogEntries.Single().RequestMessage.Headers!.Keys, k => k.Equals("X-Api-Token", StringComparison.OrdinalIgnoreCase));
+        Redirects.AssertCarriesNothingOfOurs(foreign.LogEntries.Single());
+    }
+
+    [Fact]
+    public async Task Redirect_WithCustomHeaderNameOnTheSameOrigin_HopCarriesTheToken()
+    {
+        await using var host = AuthTestHost.Start(o => o.AuthorizationHeaderName = "X-Api-Token");
+        await host.SeedAsync(Access1);
+        host.Api.Given(Request.Create().WithPath("/data"))
+            .RespondWith(Response.Create().WithStatusCode(302).WithHeader("Location", "/moved"));
+        host.Api.Given(Request.Create().WithPath("/moved")).RespondWith(Response.Create().WithStatusCode(200));
+
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var hop = host.Api.LogEntries.Single(e => e.RequestMessage.Path == "/moved").RequestMessage.Headers!;
+        Assert.Equal("Bearer " + Access1, hop["X-Api-Token"].Single());
     }
 }

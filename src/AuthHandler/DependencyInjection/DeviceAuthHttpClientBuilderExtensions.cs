@@ -152,25 +152,9 @@ public static class DeviceAuthHttpClientBuilderExtensions
         // A filter runs after every configuration action, whatever order the app registered them in.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, BackchannelHandlerFilter>());
 
-        // Invariant 8: on a redirect .NET strips Authorization, but no other header. With another
-        // header name, the token would follow a redirect to any origin, so redirects are returned
-        // to the caller instead of being followed.
-        builder.ConfigurePrimaryHttpMessageHandler((handler, provider) =>
-        {
-            var options = provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-            if (!string.Equals(options.AuthorizationHeaderName, DeviceAuthConstants.AuthorizationHeaderName, StringComparison.OrdinalIgnoreCase))
-            {
-                switch (handler)
-                {
-                    case SocketsHttpHandler sockets:
-                        sockets.AllowAutoRedirect = false;
-                        break;
-                    case HttpClientHandler client:
-                        client.AllowAutoRedirect = false;
-                        break;
-                }
-            }
-        });
+        // Invariants 8 and 10: the primary handler follows no redirect, on the back channel or
+        // here; on this client the device-auth handler follows them itself, hop by hop.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, RedirectHandlerFilter>());
 
         builder.AddHttpMessageHandler(provider => new DeviceAuthHandler(
             provider.GetRequiredKeyedService<DeviceAuthSession>(name),

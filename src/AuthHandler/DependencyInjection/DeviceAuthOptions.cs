@@ -73,7 +73,8 @@ public sealed class DeviceAuthOptions
     /// <summary>
     /// Gets the origins (<c>https://host[:port]</c>) that receive the token, in addition to the
     /// origin of the client's <see cref="HttpClient.BaseAddress"/>. Requests to any other origin
-    /// pass through untouched: no token, no device headers. HTTPS is required except on loopback.
+    /// pass through untouched: no token, no device headers, on every redirect hop too. HTTPS is
+    /// required except on loopback.
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
 
@@ -101,9 +102,12 @@ public sealed class DeviceAuthOptions
 
     /// <summary>
     /// Gets or sets the request header that carries the token (e.g. <c>Proxy-Authorization</c>).
-    /// .NET removes only <c>Authorization</c> when it follows a redirect, so with any other name the
-    /// client's primary handler stops following redirects (the 3xx goes back to the caller) and the
-    /// token never reaches the redirect target.
+    /// Whatever its name, the token never reaches a redirect target on another origin: the handler
+    /// follows redirects itself, hop by hop (as far as the client's primary handler would have:
+    /// not at all when its <c>AllowAutoRedirect</c> is off, else up to its
+    /// <c>MaxAutomaticRedirections</c>), removes this header and <c>Authorization</c> before each
+    /// hop, and puts the token and the device headers back only while the request stays on
+    /// allowed origins. A hop that leaves them carries neither, nor does any hop after it.
     /// </summary>
     /// <value>The default value is <c>Authorization</c>.</value>
     public string AuthorizationHeaderName { get; set; } = DeviceAuthConstants.AuthorizationHeaderName;

@@ -1,3 +1,4 @@
+using AuthHandler.Http.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Diagnostics.Internal;
@@ -80,6 +81,12 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Debug, "Client {ClientName} polls the token endpoint in {WaitSeconds} s")]
     public static partial void DevicePollWaiting(ILogger logger, string clientName, double waitSeconds);
 
-    [LoggerMessage(30, LogLevel.Warning, "The token endpoint's answer to client {ClientName} was unusable but carried a new refresh token; it replaced the one just redeemed in the store")]
+    [LoggerMessage(24, LogLevel.Warning, "The token endpoint's answer to client {ClientName} was unusable but carried a new refresh token; it replaced the one just redeemed in the store")]
     public static partial void KeptIssuedRefreshToken(ILogger logger, string clientName);
+
+    [LoggerMessage(25, LogLevel.Debug, "Client {ClientName} follows a {StatusCode} redirect; the next hop carries the token: {Authorized}")]
+    public static partial void FollowingRedirect(ILogger logger, string clientName, int statusCode, bool authorized);
+
+    [LoggerMessage(26, LogLevel.Warning, "Client {ClientName} did not follow a {StatusCode} redirect ({Reason}); returning it to the caller")]
+    public static partial void RedirectNotFollowed(ILogger logger, string clientName, int statusCode, RedirectRefusal reason);
 }

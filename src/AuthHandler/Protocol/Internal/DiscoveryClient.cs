@@ -110,6 +110,13 @@ internal sealed class DiscoveryClient
 
             using (response)
             {
+                if (BackchannelRedirect.IsRedirect(response))
+                {
+                    throw new DiscoveryException(
+                        $"The discovery document {uri} {BackchannelRedirect.Describe(uri, response)}. Set Authority to the issuer itself, or set TokenEndpoint and DeviceAuthorizationEndpoint.",
+                        isTransient: false);
+                }
+
                 if (response.StatusCode == HttpStatusCode.NotFound)
                 {
                     notFound = new DiscoveryException($"The authorization server has no discovery document at {uri}.", isTransient: false);

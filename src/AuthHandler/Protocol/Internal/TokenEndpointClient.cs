@@ -183,6 +183,16 @@ internal sealed class TokenEndpointClient
         using (response)
         {
             var status = response.StatusCode;
+            if (BackchannelRedirect.IsRedirect(response))
+            {
+                // Not a token answer, like a proxy's HTML page: a captive portal's 302 to its login
+                // page passes, an endpoint that moved does not, and either way the tokens are kept.
+                throw new TokenEndpointException(
+                    TokenEndpointFailure.InvalidResponse,
+                    $"{endpoint.GetLeftPart(UriPartial.Path)} {BackchannelRedirect.Describe(endpoint, response)}. Configure the URL that answers itself.",
+                    statusCode: status);
+            }
+
             byte[]? body;
             try
             {
