@@ -58,7 +58,7 @@ public class PerRequestOverheadBenchmarks
         _bare = new HttpMessageInvoker(terminal, disposeHandler: false);
         _passThrough = new HttpMessageInvoker(new PassThroughHandler { InnerHandler = terminal });
         _constantBearer = new HttpMessageInvoker(new ConstantBearerHandler { InnerHandler = terminal });
-        _bearerAndDeviceHeaders = new HttpMessageInvoker(new BearerAndDeviceHeadersHandler(_session.Session.DeviceHeaders.Headers) { InnerHandler = terminal });
+        _bearerAndDeviceHeaders = new HttpMessageInvoker(new BearerAndDeviceHeadersHandler(_session.Policy.DeviceHeaders.Headers) { InnerHandler = terminal });
         _deviceAuthNoDeviceHeaders = _noDeviceHeadersSession.CreateInvoker(terminal);
         _deviceAuth = _session.CreateInvoker(terminal);
         _deviceAuthRefreshInFlight = _refreshingSession.CreateInvoker(terminal);
@@ -75,7 +75,7 @@ public class PerRequestOverheadBenchmarks
         });
         _peer = new HttpMessageInvoker(new RefreshTokenDelegatingHandler(_oidcClient, "token", "r", "Bearer", terminal));
 
-        if (_session.Session.DeviceHeaders.Headers.Count != 6 || _noDeviceHeadersSession.Session.DeviceHeaders.Headers.Count != 0)
+        if (_session.Policy.DeviceHeaders.Headers.Count != 6 || _noDeviceHeadersSession.Policy.DeviceHeaders.Headers.Count != 0)
         {
             throw new InvalidOperationException("Expected six default device headers and none when disabled.");
         }

@@ -1,4 +1,5 @@
 using AuthHandler.Http;
+using AuthHandler.Http.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,11 +21,15 @@ internal sealed class BenchSession : IAsyncDisposable
         Provider = provider;
         TokenEndpoint = tokenEndpoint;
         Session = provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+        Policy = provider.GetRequiredKeyedService<ClientRequestPolicy>(ClientName);
     }
 
     public ServiceProvider Provider { get; }
 
     public DeviceAuthSession Session { get; }
+
+    /// <summary>The client's request policy: its origins, device headers and token header.</summary>
+    public ClientRequestPolicy Policy { get; }
 
     public FakeTokenEndpoint TokenEndpoint { get; }
 
@@ -33,7 +38,7 @@ internal sealed class BenchSession : IAsyncDisposable
 
     /// <summary>The auth handler alone over <paramref name="terminal"/>, without the factory's own handlers.</summary>
     public HttpMessageInvoker CreateInvoker(HttpMessageHandler terminal) =>
-        new(new DeviceAuthHandler(Session, NullLogger.Instance) { InnerHandler = terminal });
+        new(new DeviceAuthHandler(Session, Policy, NullLogger.Instance) { InnerHandler = terminal });
 
     /// <param name="tokenEndpoint">Answers the back-channel client's requests.</param>
     /// <param name="configure">Changes the options after the defaults below.</param>

@@ -62,7 +62,7 @@ internal static class EndToEndScenario
 
         // The same client without the handler, and with the floor handler that puts the same
         // headers on the wire: together they split the cost into "bytes on the wire" and "handler".
-        var deviceHeaders = bench.Session.DeviceHeaders.Headers.ToArray();
+        var deviceHeaders = bench.Policy.DeviceHeaders.Headers.ToArray();
         var plainServices = new ServiceCollection();
         plainServices.AddHttpClient("plain", c => c.BaseAddress = address);
         plainServices.AddHttpClient("floor", c => c.BaseAddress = address)

@@ -4,6 +4,7 @@ using AuthHandler;
 using AuthHandler.DependencyInjection.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http;
+using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -114,6 +115,8 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.AddMetrics();
         services.TryAddSingleton<DeviceAuthMetrics>();
         services.TryAddSingleton<InProcessRefreshLock>();
+        services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.CreateDeviceHeaders(provider, name));
+        services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.CreateRequestPolicy(provider, name));
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
 
         // Invariant 7: the token endpoint has its own client, which never carries this handler,
@@ -158,6 +161,7 @@ public static class DeviceAuthHttpClientBuilderExtensions
 
         builder.AddHttpMessageHandler(provider => new DeviceAuthHandler(
             provider.GetRequiredKeyedService<DeviceAuthSession>(name),
+            provider.GetRequiredKeyedService<ClientRequestPolicy>(name),
             (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory)));
 
         return new DeviceAuthBuilder(name, services);

@@ -22,11 +22,13 @@ namespace AuthHandler.Http;
 internal sealed class DeviceAuthHandler : DelegatingHandler
 {
     private readonly DeviceAuthSession _session;
+    private readonly ClientRequestPolicy _policy;
     private readonly ILogger _logger;
 
-    public DeviceAuthHandler(DeviceAuthSession session, ILogger logger)
+    public DeviceAuthHandler(DeviceAuthSession session, ClientRequestPolicy policy, ILogger logger)
     {
         _session = session;
+        _policy = policy;
         _logger = logger;
     }
 
@@ -41,13 +43,13 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // Invariant 8: the token and the device headers go only to the allowed origins.
-        if (!_session.Origins.IsAllowed(request.RequestUri))
+        if (!_policy.Origins.IsAllowed(request.RequestUri))
         {
             // Untouched, but its redirects are followed here as the primary handler no longer does.
             return RedirectLimit == 0 ? base.SendAsync(request, cancellationToken) : SendUntouchedAsync(request, cancellationToken);
         }
 
-        _session.DeviceHeaders.ApplyTo(request.Headers);
+        _policy.DeviceHeaders.ApplyTo(request.Headers);
         return SendAuthorizedAsync(request, chain: null, cancellationToken);
     }
 
@@ -75,20 +77,20 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
         // A 401 from another origin is that origin's business, and re-sending there would hand it
         // the new token (invariant 8); a handler below this one may have changed RequestUri.
         // Invariant 7: one re-send per request, whichever hop of its redirects asked for it.
-        if (!_session.Origins.IsAllowed(request.RequestUri) || chain is { Retried: true })
+        if (!_policy.Origins.IsAllowed(request.RequestUri) || chain is { Retried: true })
         {
             return response;
         }
 
         if (!WwwAuthenticateParser.RefreshCanHelp(response.Headers, out var error))
         {
-            Log.NotRetriedChallenge(_logger, _session.Name, error ?? string.Empty);
+            Log.NotRetriedChallenge(_logger, _policy.ClientName, error ?? string.Empty);
             return response;
         }
 
         if (!RequestReplay.CanResend(request))
         {
-            Log.NotRetriedBody(_logger, _session.Name, request.Content?.GetType().Name ?? "none");
+            Log.NotRetriedBody(_logger, _policy.ClientName, request.Content?.GetType().Name ?? "none");
             return response;
         }
 
@@ -110,8 +112,8 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
 
         // Invariant 7: exactly one re-send; whatever it answers goes back to the caller, after
         // its redirects if it is one.
-        Log.RetryingAfterUnauthorized(_logger, _session.Name);
-        _session.Metrics.Retried(_session.Name);
+        Log.RetryingAfterUnauthorized(_logger, _policy.ClientName);
+        _policy.Metrics.Retried(_policy.ClientName);
         response.Dispose();
         SetToken(request, next);
         chain?.Retried = true;
@@ -151,7 +153,7 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
             {
                 if (refusal != RedirectRefusal.NoLocation)
                 {
-                    Log.RedirectNotFollowed(_logger, _session.Name, (int)response.StatusCode, refusal);
+                    Log.RedirectNotFollowed(_logger, _policy.ClientName, (int)response.StatusCode, refusal);
                 }
 
                 return response;
@@ -159,14 +161,14 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
 
             var status = (int)response.StatusCode;
             response.Dispose();
-            RedirectPolicy.Apply(request, target!, method, _session.HeaderName);
-            if (chain.Authorized && !_session.Origins.IsAllowed(target))
+            RedirectPolicy.Apply(request, target!, method, _policy.HeaderName);
+            if (chain.Authorized && !_policy.Origins.IsAllowed(target))
             {
                 chain.Authorized = false;
-                RedirectPolicy.RemoveDeviceHeaders(request, _session.DeviceHeaders.Headers);
+                RedirectPolicy.RemoveDeviceHeaders(request, _policy.DeviceHeaders.Headers);
             }
 
-            Log.FollowingRedirect(_logger, _session.Name, status, chain.Authorized);
+            Log.FollowingRedirect(_logger, _policy.ClientName, status, chain.Authorized);
             response = chain.Authorized
                 ? await SendAuthorizedAsync(request, chain, cancellationToken).ConfigureAwait(false)
                 : await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -180,16 +182,16 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
     private void SetToken(HttpRequestMessage request, TokenSnapshot token)
     {
         var headers = request.Headers;
-        headers.Remove(_session.HeaderName);
-        headers.TryAddWithoutValidation(_session.HeaderName, token.HeaderValue);
+        headers.Remove(_policy.HeaderName);
+        headers.TryAddWithoutValidation(_policy.HeaderName, token.HeaderValue);
     }
 
     private HttpResponseMessage SignInRequired(HttpRequestMessage request, HttpResponseMessage? response)
     {
-        if (_session.SignInRequiredBehavior == SignInRequiredBehavior.ThrowException)
+        if (_policy.SignInRequiredBehavior == SignInRequiredBehavior.ThrowException)
         {
             response?.Dispose();
-            throw new AuthenticationRequiredException(_session.Name, _session.SignedOutReason);
+            throw new AuthenticationRequiredException(_policy.ClientName, _session.SignedOutReason);
         }
 
         // The request was not sent when there was no token to send it with (DESIGN: sending it

@@ -2,6 +2,7 @@ using AuthHandler.Device.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
+using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
@@ -13,26 +14,45 @@ namespace AuthHandler.DependencyInjection.Internal;
 
 internal static class DeviceAuthSessionFactory
 {
-    public static DeviceAuthSession Create(IServiceProvider services, string name)
+    /// <summary>The device headers of a client, computed once; shared by its requests and its back channel.</summary>
+    public static DeviceHeaderSet CreateDeviceHeaders(IServiceProvider services, string name)
+    {
+        var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+        return DeviceHeaderSet.Create(options.DeviceHeaders, StorageDirectory(options));
+    }
+
+    /// <summary>How the client's requests are authorized: what the handler needs, and nothing of the session's state.</summary>
+    public static ClientRequestPolicy CreateRequestPolicy(IServiceProvider services, string name)
     {
         // Get validates: a misconfigured client fails here with OptionsValidationException.
         var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
-
         var origins = options.AllowedOrigins.Select(o => OriginSet.TryParseOrigin(o)!).ToList();
         if (ClientBaseAddress.Find(services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(), name) is { IsAbsoluteUri: true } baseAddress)
         {
             origins.Add(new Uri(baseAddress.GetLeftPart(UriPartial.Authority)));
         }
 
-        var storageDirectory = options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
-        var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory);
+        return new ClientRequestPolicy(
+            name,
+            new OriginSet(origins),
+            services.GetRequiredKeyedService<DeviceHeaderSet>(name),
+            options.AuthorizationHeaderName,
+            options.SignInRequiredBehavior,
+            services.GetRequiredService<DeviceAuthMetrics>());
+    }
+
+    public static DeviceAuthSession Create(IServiceProvider services, string name)
+    {
+        // Get validates: a misconfigured client fails here with OptionsValidationException.
+        var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
+        var metrics = services.GetRequiredService<DeviceAuthMetrics>();
+        var deviceHeaders = services.GetRequiredKeyedService<DeviceHeaderSet>(name);
         var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
-        var backchannel = DeviceAuthConstants.BackchannelName(name);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var tokenClient = new TokenEndpointClient(
             httpClientFactory,
-            backchannel,
+            name,
             new ClientCredentials(options.ClientId!, options.ClientSecret, options.ClientAuthentication),
             deviceHeaders,
             options.BackchannelTimeout,
@@ -42,13 +62,13 @@ internal static class DeviceAuthSessionFactory
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
+            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.
         var store = services.GetKeyedService<ITokenStore>(name)
             ?? services.GetService<ITokenStore>()
-            ?? new FileTokenStore(storageDirectory);
+            ?? new FileTokenStore(StorageDirectory(options));
 
         // The lock must cover every holder of the refresh token: other processes with the file store.
         var refreshLock = services.GetKeyedService<IRefreshLock>(name)
@@ -57,19 +77,28 @@ internal static class DeviceAuthSessionFactory
                 ? new FileRefreshLock(fileStore.Directory, options.RefreshLockTimeout)
                 : services.GetRequiredService<InProcessRefreshLock>());
 
-        return new DeviceAuthSession(
-            name,
-            options,
-            server,
-            deviceFlow,
-            DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope),
-            new OriginSet(origins),
-            deviceHeaders,
-            store,
-            refreshLock,
-            tokenClient,
-            time,
-            logger,
-            services.GetRequiredService<DeviceAuthMetrics>());
+        var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
+        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme);
+        return new DeviceAuthSession(new SessionParts
+        {
+            Name = name,
+            StoreKey = storeKey,
+            Store = store,
+            RefreshLock = refreshLock,
+            Schedule = schedule,
+            Refresher = new TokenRefresher(name, storeKey, store, refreshLock, server, tokenClient, schedule, options.DefaultTokenLifetime, time, logger),
+            SignIn = new SignInFlow(name, deviceFlow, server, tokenClient, logger, metrics),
+            Signals = new SessionSignals(name, options.OnUnauthorized, time, logger, metrics),
+            OnDeviceCode = options.OnDeviceCode,
+
+            // The validator requires OnDeviceCode with SignInOnDemand.
+            SignInOnDemand = options.SignInOnDemand,
+            RefreshRetryDelay = options.RefreshRetryDelay,
+            Time = time,
+            Logger = logger,
+            Metrics = metrics,
+        });
     }
+
+    private static string StorageDirectory(DeviceAuthOptions options) => options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
 }

@@ -96,38 +96,27 @@ internal sealed class DeviceFlow
                 throw Expired();
             }
 
-            TokenEndpointAnswer answer;
-            try
+            var result = await _client.PostAsync(
+                tokenEndpoint,
+                [new("grant_type", DeviceCodeGrantType), new("device_code", authorization.DeviceCode)],
+                idempotent: true,
+                cancellationToken).ConfigureAwait(false);
+            if (result.Kind == TokenResultKind.Issued)
             {
-                answer = await _client.PostAsync(
-                    tokenEndpoint,
-                    [new("grant_type", DeviceCodeGrantType), new("device_code", authorization.DeviceCode)],
-                    idempotent: true,
-                    cancellationToken).ConfigureAwait(false);
-
-                // A 2xx that is not a usable token response (a proxy's page, a token that cannot
-                // go into a header) is handled like any transient failure: if the server did issue
-                // tokens, its next answer says the code is spent.
-                if (answer.Invalid is { } invalid)
-                {
-                    throw invalid;
-                }
+                return result.Tokens!.ToTokenSet(_time.GetUtcNow(), _defaultTokenLifetime, previous: null);
             }
-            catch (TokenEndpointException ex) when (ex.IsTransient)
+
+            if (result.Error is not { } error)
             {
-                // Not the user's answer: keep polling, less often, until the deadline.
+                // Not the user's answer (unreachable, a 5xx, a 2xx that is not a usable token
+                // response): keep polling, less often, until the deadline. If the server did
+                // issue tokens, its next answer says the code is spent.
                 wait = wait * 2 < MaxTransientBackoff ? wait * 2 : MaxTransientBackoff;
-                Log.DevicePollFailed(_logger, _clientName, (int?)ex.StatusCode, (long)wait.TotalSeconds);
+                Log.DevicePollFailed(_logger, _clientName, (int?)result.StatusCode, (long)wait.TotalSeconds);
                 continue;
             }
 
             wait = interval;
-            if (answer.Tokens is { } tokens)
-            {
-                return tokens.ToTokenSet(_time.GetUtcNow(), _defaultTokenLifetime, previous: null);
-            }
-
-            var error = answer.Error!;
             switch (error.Code)
             {
                 case OAuthErrorCodes.AuthorizationPending:
@@ -139,13 +128,13 @@ internal sealed class DeviceFlow
                 case OAuthErrorCodes.AccessDenied:
                     throw new DeviceAuthorizationException(DeviceAuthorizationFailure.AccessDenied, "The user declined the sign-in.", error.Code, error.Description);
                 case OAuthErrorCodes.ExpiredToken:
-                    throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Expired, "The sign-in code expired before the user approved it; sign in again.", error.Code, error.Description);
+                    throw Expired(error);
                 default:
                     throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Rejected, $"The token endpoint refused the sign-in: {error.Code}{error.DescriptionSuffix}.", error.Code, error.Description);
             }
         }
     }
 
-    private static DeviceAuthorizationException Expired() =>
-        new(DeviceAuthorizationFailure.Expired, "The sign-in code expired before the user approved it; sign in again.");
+    private static DeviceAuthorizationException Expired(OAuthError? error = null) =>
+        new(DeviceAuthorizationFailure.Expired, "The sign-in code expired before the user approved it; sign in again.", error?.Code, error?.Description);
 }

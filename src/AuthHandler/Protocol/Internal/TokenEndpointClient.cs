@@ -19,6 +19,7 @@ internal sealed class TokenEndpointClient
     public static readonly HttpRequestOptionsKey<bool> Idempotent = new("AuthHandler.Idempotent");
 
     private readonly IHttpClientFactory _httpClientFactory;
+    private readonly string _clientName;
     private readonly string _backchannelName;
     private readonly ClientCredentials _credentials;
     private readonly DeviceHeaderSet _deviceHeaders;
@@ -27,14 +28,15 @@ internal sealed class TokenEndpointClient
 
     public TokenEndpointClient(
         IHttpClientFactory httpClientFactory,
-        string backchannelName,
+        string clientName,
         ClientCredentials credentials,
         DeviceHeaderSet deviceHeaders,
         TimeSpan bodyTimeout,
         TimeProvider time)
     {
         _httpClientFactory = httpClientFactory;
-        _backchannelName = backchannelName;
+        _clientName = clientName;
+        _backchannelName = DeviceAuthConstants.BackchannelName(clientName);
         _credentials = credentials;
         _deviceHeaders = deviceHeaders;
         _bodyTimeout = bodyTimeout;
@@ -42,7 +44,7 @@ internal sealed class TokenEndpointClient
     }
 
     /// <summary>RFC 6749 §6: redeem a refresh token.</summary>
-    public Task<TokenEndpointAnswer> RefreshAsync(Uri tokenEndpoint, string refreshToken, CancellationToken cancellationToken) =>
+    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, CancellationToken cancellationToken) =>
         PostAsync(
             tokenEndpoint,
             [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)],
@@ -50,48 +52,51 @@ internal sealed class TokenEndpointClient
             cancellationToken);
 
     /// <summary>
-    /// Posts a token request and reads the answer. Returns tokens, an OAuth error, or (for a 2xx
-    /// answer that is not a usable token response) <see cref="TokenEndpointAnswer.Invalid"/> with
-    /// any refresh token it carried; throws <see cref="TokenEndpointException"/> when there is no
-    /// answer or a non-2xx answer without an OAuth error.
+    /// Posts a token request and classifies the answer. Never throws but for the caller's own
+    /// cancellation: no answer, a non-2xx without an OAuth error and a 2xx that is not a usable
+    /// token response are <see cref="TokenResultKind.Transient"/> results carrying the exception.
     /// </summary>
-    public async Task<TokenEndpointAnswer> PostAsync(
+    public async Task<TokenResult> PostAsync(
         Uri tokenEndpoint,
         List<KeyValuePair<string, string>> form,
         bool idempotent,
         CancellationToken cancellationToken)
     {
-        var (status, reason, retryAfter, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
+        HttpStatusCode status;
+        string reason;
+        TimeSpan? retryAfter;
+        byte[] body;
+        try
+        {
+            (status, reason, retryAfter, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenEndpointException ex)
+        {
+            return TokenResult.Failed(ex);
+        }
 
-        // Classify by the OAuth error code, not the status: servers send invalid_grant with
-        // 400, 401 or 403, and some send errors with 200.
         var parsed = TokenResponseParser.Parse(body);
         if (parsed.Error is { } error)
         {
-            return new TokenEndpointAnswer(null, error, status);
+            return TokenResult.FromError(error, status, _clientName);
         }
 
         if ((int)status is >= 200 and < 300)
         {
             return parsed.Tokens is { } tokens
-                ? new TokenEndpointAnswer(tokens, null, status)
-                : new TokenEndpointAnswer(null, null, status)
-                {
-                    Invalid = new TokenEndpointException(
-                        TokenEndpointFailure.InvalidResponse,
-                        $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.",
-                        statusCode: status),
-                    IssuedRefreshToken = parsed.IssuedRefreshToken,
-                };
+                ? TokenResult.Issued(tokens, status)
+                : TokenResult.Failed(
+                    new TokenEndpointException(TokenEndpointFailure.InvalidResponse, $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.", statusCode: status),
+                    parsed.IssuedRefreshToken);
         }
 
-        throw new TokenEndpointException(
+        return TokenResult.Failed(new TokenEndpointException(
             TokenEndpointFailure.Transient,
             $"The token endpoint answered {(int)status} {reason} without an OAuth error{DescribeRetryAfter(retryAfter)}.",
             statusCode: status)
         {
             RetryAfter = retryAfter,
-        };
+        });
     }
 
     private static string DescribeRetryAfter(TimeSpan? retryAfter) =>
@@ -219,59 +224,4 @@ internal sealed class TokenEndpointClient
                 : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), RetryAfter.Read(response.Headers, _time.GetUtcNow()), body);
         }
     }
-}
-
-/// <summary>What the token endpoint said: tokens, an OAuth error, or a 2xx answer that is neither.</summary>
-internal sealed record TokenEndpointAnswer(TokenResponse? Tokens, OAuthError? Error, HttpStatusCode StatusCode)
-{
-    /// <summary>Why a 2xx answer is unusable (not JSON, no valid access token, an unknown token type).</summary>
-    public TokenEndpointException? Invalid { get; init; }
-
-    /// <summary>
-    /// The refresh token of an <see cref="Invalid"/> answer: the server issued it, so the one it
-    /// replaces may be spent (RFC 9700 §4.14) and it must be kept.
-    /// </summary>
-    public string? IssuedRefreshToken { get; init; }
-
-    public override string ToString() => $"TokenEndpointAnswer {{ Tokens = {Tokens is not null}, Error = {Error?.Code}, StatusCode = {(int)StatusCode} }}";
-}
-
-/// <summary>The client's identity at the token endpoint (RFC 6749 §2.3).</summary>
-internal sealed class ClientCredentials
-{
-    private readonly string _clientId;
-    private readonly string? _clientSecret;
-    private readonly ClientAuthenticationMethod _method;
-
-    public ClientCredentials(string clientId, string? clientSecret, ClientAuthenticationMethod method)
-    {
-        _clientId = clientId;
-
-        // An empty secret (an unset environment variable, say) means a public client.
-        _clientSecret = string.IsNullOrEmpty(clientSecret) ? null : clientSecret;
-        _method = method == ClientAuthenticationMethod.Automatic
-            ? _clientSecret is null ? ClientAuthenticationMethod.None : ClientAuthenticationMethod.ClientSecretBasic
-            : method;
-    }
-
-    public void Apply(HttpRequestMessage request, List<KeyValuePair<string, string>> form)
-    {
-        switch (_method)
-        {
-            case ClientAuthenticationMethod.ClientSecretBasic:
-                // RFC 6749 §2.3.1: form-urlencode id and secret before joining and encoding them.
-                var pair = WebUtility.UrlEncode(_clientId) + ":" + WebUtility.UrlEncode(_clientSecret);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
-                break;
-            case ClientAuthenticationMethod.ClientSecretPost:
-                form.Add(new("client_id", _clientId));
-                form.Add(new("client_secret", _clientSecret ?? string.Empty));
-                break;
-            default:
-                form.Add(new("client_id", _clientId));
-                break;
-        }
-    }
-
-    public override string ToString() => $"ClientCredentials {{ ClientId = {_clientId}, Method = {_method} }}";
 }

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace AuthHandler.Sessions.Internal;
+
+/// <summary>
+/// Signing in and out at the authorization server: the device flow with its span, metric and
+/// log, the sign-in on demand that a refresh falls back to, and revocation at sign-out.
+/// </summary>
+internal sealed class SignInFlow
+{
+    private readonly string _name;
+    private readonly DeviceFlow _deviceFlow;
+    private readonly AuthorizationServer _server;
+    private readonly TokenEndpointClient _tokenClient;
+    private readonly ILogger _logger;
+    private readonly DeviceAuthMetrics _metrics;
+
+    public SignInFlow(string name, DeviceFlow deviceFlow, AuthorizationServer server, TokenEndpointClient tokenClient, ILogger logger, DeviceAuthMetrics metrics)
+    {
+        _name = name;
+        _deviceFlow = deviceFlow;
+        _server = server;
+        _tokenClient = tokenClient;
+        _logger = logger;
+        _metrics = metrics;
+    }
+
+    /// <summary>The device flow (RFC 8628) with its span, metric and failure log; the caller stores the tokens.</summary>
+    public async Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
+    {
+        using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", _name);
+        if (activity is not null)
+        {
+            // Inside this async method only: the sign-in's HTTP calls nest under its span.
+            Activity.Current = activity;
+        }
+
+        try
+        {
+            var tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+            _metrics.SignIn(_name, "signed_in");
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
+            return tokens;
+        }
+        catch (DeviceAuthorizationException ex)
+        {
+            var outcome = DeviceAuthMetrics.Snake(ex.Failure.ToString());
+            Log.SignInFailed(_logger, _name, ex.Failure, ex.Error);
+            _metrics.SignIn(_name, outcome);
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+    }
+
+    /// <summary>RFC 7009: revokes the refresh token at sign-out; reports a failure, never throws it.</summary>
+    public async Task<RevocationResult> RevokeAsync(string? refreshToken, CancellationToken cancellationToken)
+    {
+        if (refreshToken is null)
+        {
+            return RevocationResult.NothingToRevoke;
+        }
+
+        try
+        {
+            var endpoint = await _server.GetRevocationEndpointAsync(cancellationToken).ConfigureAwait(false);
+            if (endpoint is null)
+            {
+                return RevocationResult.NotSupported;
+            }
+
+            if (await _tokenClient.RevokeAsync(endpoint, refreshToken, cancellationToken).ConfigureAwait(false))
+            {
+                return RevocationResult.Revoked;
+            }
+
+            Log.RevocationFailed(_logger, _name, null);
+        }
+        catch (Exception ex) when (ex is TokenEndpointException or DiscoveryException)
+        {
+            Log.RevocationFailed(_logger, _name, ex);
+        }
+
+        return RevocationResult.Failed;
+    }
+}

@@ -1,0 +1,236 @@
+using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace AuthHandler.Sessions.Internal;
+
+/// <summary>
+/// One refresh, under the refresh lock: read the store, decide, redeem, write (invariant 5).
+/// Returns an outcome for everything it expects — new tokens, tokens another process stored, a
+/// sign-out, a failure that keeps the tokens — and throws only for cancellation.
+/// </summary>
+internal sealed class TokenRefresher
+{
+    private readonly string _name;
+    private readonly string _storeKey;
+    private readonly ITokenStore _store;
+    private readonly IRefreshLock _refreshLock;
+    private readonly AuthorizationServer _server;
+    private readonly TokenEndpointClient _tokenClient;
+    private readonly RefreshSchedule _schedule;
+    private readonly TimeSpan _defaultLifetime;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public TokenRefresher(
+        string name,
+        string storeKey,
+        ITokenStore store,
+        IRefreshLock refreshLock,
+        AuthorizationServer server,
+        TokenEndpointClient tokenClient,
+        RefreshSchedule schedule,
+        TimeSpan defaultLifetime,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _name = name;
+        _storeKey = storeKey;
+        _store = store;
+        _refreshLock = refreshLock;
+        _server = server;
+        _tokenClient = tokenClient;
+        _schedule = schedule;
+        _defaultLifetime = defaultLifetime;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Refreshes the tokens that replace <paramref name="replacing"/> (null: the first read of the
+    /// store). A store or lock failure is an outcome too: transient, the tokens kept.
+    /// </summary>
+    public async Task<RefreshOutcome> RefreshAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var handle = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            await using (handle.ConfigureAwait(false))
+            {
+                return await RefreshLockedAsync(replacing, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is TokenStoreException or TimeoutException)
+        {
+            // The store could not be read or the lock was held elsewhere for too long: not the
+            // server's answer, and not a reason to sign out.
+            Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, ex);
+            return RefreshOutcome.Failed(ex);
+        }
+    }
+
+    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
+    {
+        // Invariant 5: read the refresh token inside the lock. Another session or process may
+        // have refreshed since this caller read its token.
+        TokenSet? stored;
+        try
+        {
+            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex) when (!ex.IsTransient)
+        {
+            // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
+            return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+        }
+
+        if (stored is null)
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
+        }
+
+        var storedSnapshot = _schedule.CreateSnapshot(stored);
+        if (stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+        {
+            if (replacing is not null)
+            {
+                Log.AdoptedStoredTokens(_logger, _name);
+            }
+
+            return RefreshOutcome.Token(storedSnapshot);
+        }
+
+        if (stored.RefreshToken is null)
+        {
+            // The API rejected this access token and nothing can replace it: the entry is dead.
+            // Removing it keeps a signed-out session that looks at the store again from adopting
+            // it, sending it, and signalling once more.
+            await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+            return RefreshOutcome.SignedOut(UnauthorizedReason.NoRefreshToken);
+        }
+
+        if (stored.RefreshTokenExpiresAt <= _time.GetUtcNow())
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshTokenExpired);
+        }
+
+        var outcome = await RedeemAsync(stored, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is TokenEndpointException failure)
+        {
+            Log.RefreshFailed(_logger, _name, failure.Failure, (int?)failure.StatusCode, failure.Error, failure);
+            return RefreshOutcome.Failed(failure, storedSnapshot);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
+    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, CancellationToken cancellationToken)
+    {
+        Uri tokenEndpoint;
+        try
+        {
+            tokenEndpoint = await _server.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiscoveryException ex)
+        {
+            return RefreshOutcome.Failed(new TokenEndpointException(
+                ex.IsTransient ? TokenEndpointFailure.Transient : TokenEndpointFailure.ClientConfiguration,
+                ex.Message,
+                innerException: ex));
+        }
+
+        Log.RefreshStarted(_logger, _name);
+        var result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        switch (result.Kind)
+        {
+            case TokenResultKind.Issued:
+                return await StoreIssuedAsync(stored, result.Tokens!, cancellationToken).ConfigureAwait(false);
+            case TokenResultKind.Rejected:
+                return await RejectedAsync(stored, result.Error!, cancellationToken).ConfigureAwait(false);
+            case TokenResultKind.ClientMisconfigured:
+                Log.ClientConfigurationError(_logger, _name, result.Error!.Code);
+                return RefreshOutcome.Failed(result.Failure!);
+            default:
+                if (result.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
+                {
+                    await KeepIssuedRefreshTokenAsync(stored, issued, cancellationToken).ConfigureAwait(false);
+                }
+
+                return RefreshOutcome.Failed(result.Failure!);
+        }
+    }
+
+    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var next = response.ToTokenSet(now, _defaultLifetime, stored);
+        try
+        {
+            await _store.SetAsync(_storeKey, next, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The old refresh token may be rotated away already: the new tokens in memory are
+            // the only valid ones, so keep serving them.
+            Log.StoreWriteFailed(_logger, _name, ex);
+        }
+
+        Log.RefreshSucceeded(_logger, _name, (long)(next.ExpiresAt - now).TotalSeconds, response.RefreshToken is not null);
+        return RefreshOutcome.FromRefresh(_schedule.CreateSnapshot(next), response.RefreshToken is not null);
+    }
+
+    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, CancellationToken cancellationToken)
+    {
+        // Invariant 5: a rejection is final only if no newer refresh token arrived while we were
+        // asking (a process that shares the store but not this lock).
+        var latest = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+        if (latest is not null && latest.RefreshToken != stored.RefreshToken)
+        {
+            Log.AdoptedStoredTokens(_logger, _name);
+            return RefreshOutcome.Token(_schedule.CreateSnapshot(latest));
+        }
+
+        Log.RefreshRejected(_logger, _name, error.Code);
+        await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+        return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, error.Code);
+    }
+
+    /// <summary>
+    /// The server answered with a refresh token but no usable access token: with rotation the
+    /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
+    /// the current access token) and the next refresh redeems it.
+    /// </summary>
+    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, CancellationToken cancellationToken)
+    {
+        var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
+        {
+            TokenType = stored.TokenType,
+            RefreshToken = issued,
+            Scope = stored.Scope,
+            IssuedAt = stored.IssuedAt,
+        };
+        try
+        {
+            await _store.SetAsync(_storeKey, kept, cancellationToken).ConfigureAwait(false);
+            Log.KeptIssuedRefreshToken(_logger, _name);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreWriteFailed(_logger, _name, ex);
+        }
+    }
+
+    /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
+    private async Task RemoveStoredAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.RemoveAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreRemoveFailed(_logger, _name, ex);
+        }
+    }
+}
