@@ -10,12 +10,6 @@ namespace ApiClient.Commands;
 /// <summary><c>call URL</c>: one GET through the handler, with the stored sign-in.</summary>
 internal static class CallCommand
 {
-    /// <summary>How long to let the unauthorized signal's line come before the exit message.</summary>
-    private static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long to let the refreshed event's line come before the response.</summary>
-    private static readonly TimeSpan RefreshedGrace = TimeSpan.FromMilliseconds(500);
-
     public static Command Create(GlobalOptions global, ServerOptions server)
     {
         var url = new Argument<string>("URL")
@@ -51,49 +45,24 @@ internal static class CallCommand
         var provider = ClientServices.Build(server, origin, output.Verbose, options => options.SignInRequiredBehavior = SignInRequiredBehavior.ThrowException);
         await using (provider)
         {
+            // The session raises its events before the request that waited for the refresh resumes,
+            // so each event's line comes before the response or the exit message.
             var session = ClientServices.Session(provider);
-            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var refreshed = new RefreshWatch(session, reporter.Refreshed);
-            session.Unauthorized += (_, arguments) =>
-            {
-                reporter.Unauthorized(arguments);
-                signal.TrySetResult();
-            };
+            session.Refreshed += (_, arguments) => reporter.Refreshed(arguments);
+            session.Unauthorized += (_, arguments) => reporter.Unauthorized(arguments);
 
             var api = provider.GetRequiredService<ProtectedApi>();
             try
             {
-                var before = await StoredExpiryAsync(server, session, cancellationToken);
                 var response = await api.GetAsync(uri, cancellationToken);
-                if (session.AccessTokenExpiresAt != before)
-                {
-                    // New tokens: refreshed here (its event may still be on its way) or by another process (no event).
-                    await refreshed.WaitForAsync(1, RefreshedGrace, cancellationToken);
-                }
-
                 reporter.Response(uri, response);
                 return response.IsSuccess ? ExitCodes.Success : ExitCodes.Failure;
             }
             catch (AuthenticationRequiredException ex)
             {
-                // The session raises the signal just after it releases the waiting requests.
-                await Task.WhenAny(signal.Task, Task.Delay(SignalGrace, cancellationToken));
                 reporter.Error("sign_in_required", Failures.SignInRequired(ex.Reason, server), ExitCodes.SignInRequired);
                 return ExitCodes.SignInRequired;
             }
-        }
-    }
-
-    private static async Task<DateTimeOffset?> StoredExpiryAsync(ServerSettings server, DeviceAuthSession session, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await new FileTokenStore(server.StoreDirectory).GetAsync(session.StoreKey, cancellationToken))?.ExpiresAt;
-        }
-        catch (TokenStoreException)
-        {
-            // The session finds out too, and says what it means for the call.
-            return null;
         }
     }
 }
