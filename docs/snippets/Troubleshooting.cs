@@ -38,6 +38,13 @@ public static class Troubleshooting
             Console.Error.WriteLine($"The client is misconfigured ({ex.Error}): {ex.Message}");
             return 4;
         }
+        catch (Exception ex) when (ex is TokenStoreException { IsTransient: true } or TimeoutException)
+        {
+            // The token store could not be read (a locked file, an unreachable Redis) or another
+            // process held the refresh lock too long. The tokens are kept. Try later.
+            Console.Error.WriteLine($"The token store is busy: {ex.Message}");
+            return 3;
+        }
         catch (HttpRequestException ex) when (ex.StatusCode == HttpStatusCode.Unauthorized)
         {
             // ReturnUnauthorizedResponse (the default): a local 401 "Sign-in required", or the API's own

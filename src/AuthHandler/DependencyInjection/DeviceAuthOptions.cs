@@ -124,7 +124,7 @@ public sealed class DeviceAuthOptions
 
     /// <summary>
     /// Gets or sets the callback for the unauthorized signal: the session signed out and the user
-    /// must sign in again. Called once per transition, after waiting requests were released.
+    /// must sign in again. Called once per transition, before the requests that waited for the refresh resume; they wait for it at most 5 seconds.
     /// </summary>
     public Func<OnUnauthorizedArguments, ValueTask>? OnUnauthorized { get; set; }
 

@@ -194,7 +194,7 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
             throw new AuthenticationRequiredException(_policy.ClientName, _session.SignedOutReason);
         }
 
-        // The request was not sent when there was no token to send it with (DESIGN: sending it
+        // The request was not sent when there was no token to send it with (docs/design.md: sending it
         // without one would hide the real problem).
         return response ?? new HttpResponseMessage(HttpStatusCode.Unauthorized)
         {
