@@ -3,6 +3,9 @@ namespace AuthHandler;
 /// <summary>Why a device sign-in did not complete.</summary>
 public enum DeviceAuthorizationFailure
 {
+    /// <summary>Not known: the default value, never reported by the library.</summary>
+    Unknown,
+
     /// <summary>The user declined (<c>access_denied</c>, RFC 8628 §3.5).</summary>
     AccessDenied,
 

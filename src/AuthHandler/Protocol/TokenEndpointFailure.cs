@@ -3,6 +3,9 @@ namespace AuthHandler;
 /// <summary>Why a call to the token endpoint did not produce tokens.</summary>
 public enum TokenEndpointFailure
 {
+    /// <summary>Not known: the default value, never reported by the library. Treated as transient.</summary>
+    Unknown,
+
     /// <summary>
     /// The server could not be reached, timed out, or answered with a server error or 429. The
     /// stored tokens are kept; a later request tries again.

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Sessions.Internal;
@@ -84,6 +85,11 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     public string Name { get; }
 
     /// <summary>Gets the key under which the session's tokens are kept in the token store.</summary>
+    /// <remarks>
+    /// Exposed only so that tools can find the stored entry today; it becomes internal once the
+    /// session can describe its stored sign-in itself (the issue "Tokens beyond HttpClient").
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public string StoreKey { get; }
 
     /// <summary>Gets the session's state.</summary>
@@ -102,7 +108,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <param name="tokens">The tokens.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
-    public async ValueTask SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
+    public async Task SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,9 @@ namespace AuthHandler;
 /// <summary>Why a session needs the user to sign in again.</summary>
 public enum UnauthorizedReason
 {
+    /// <summary>Not known: the default value, never reported by the library.</summary>
+    Unknown,
+
     /// <summary>The token store holds no tokens for this session.</summary>
     NoTokens,
 

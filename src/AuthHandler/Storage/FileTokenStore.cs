@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -35,6 +36,11 @@ public sealed class FileTokenStore : ITokenStore
     /// <summary>Gets the path of the file that holds the tokens stored under <paramref name="key"/>.</summary>
     /// <param name="key">The session's store key.</param>
     /// <returns>The file path: a hash of the key, so keys never leak into file names.</returns>
+    /// <remarks>
+    /// Exposed only so that tools can find the file today; it becomes internal once the session can
+    /// describe its stored sign-in itself (the issue "Tokens beyond HttpClient").
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public string PathFor(string key) => Path.Combine(Directory, FileNameFor(key, Extension));
 
     /// <summary>The file name for a key: a hash, so that no URL or client id appears in file names.</summary>
