@@ -22,7 +22,7 @@ public sealed class FileTokenStoreTests
             IssuedAt = now,
         };
 
-        await store.SetAsync("key", tokens, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(store, "key", tokens);
         var loaded = await store.GetAsync("key", TestContext.Current.CancellationToken);
 
         Assert.NotNull(loaded);
@@ -45,7 +45,7 @@ public sealed class FileTokenStoreTests
     {
         await using var host = AuthTestHost.Start(fileStore: true);
         var store = host.FileStore;
-        await store.SetAsync("key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1 }, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1 });
 
         // What a crash after writing the temporary file and before the rename leaves behind.
         var path = store.PathFor("key");
@@ -122,7 +122,7 @@ public sealed class FileTokenStoreTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
 
         // Another process signs in and writes the file.
-        await host.FileStore.SetAsync(host.Session.StoreKey, new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1, IssuedAt = host.Time.GetUtcNow() }, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(host.FileStore, host.Session.StoreKey, new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1, IssuedAt = host.Time.GetUtcNow() });
         host.Time.Advance(TimeSpan.FromSeconds(6));
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);

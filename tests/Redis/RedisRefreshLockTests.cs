@@ -25,10 +25,10 @@ public sealed class RedisRefreshLockTests
         var heldByA = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
         await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out on Redis's clock");
         var heldByB = await RedisTestHost.Lock(b).AcquireAsync(key, ct);
-        await RedisTestHost.Store(b).SetAsync(key, Tokens(AccessB), ct);
+        await RedisTestHost.Store(b).SetAsync(key, Tokens(AccessB), heldByB, ct);
 
-        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct).AsTask());
-        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, ct).AsTask());
+        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), heldByA, ct).AsTask());
+        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, heldByA, ct).AsTask());
         await heldByA.DisposeAsync();
 
         Assert.True(write.IsTransient);
@@ -52,10 +52,10 @@ public sealed class RedisRefreshLockTests
         var admin = await host.AdminAsync();
         var ct = TestContext.Current.CancellationToken;
 
-        await using (await RedisTestHost.Lock(a).AcquireAsync(key, ct))
+        await using (var lease = await RedisTestHost.Lock(a).AcquireAsync(key, ct))
         {
             await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out");
-            await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct);
+            await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), lease, ct);
         }
 
         Assert.Equal(AccessA, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);

@@ -159,10 +159,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     public async ValueTask SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
-            await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+            await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 _generation++;
@@ -210,8 +210,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     public async Task<RevocationResult> SignOutAsync(CancellationToken cancellationToken = default)
     {
         string? refreshToken;
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
             try
             {
@@ -223,7 +223,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             }
 
             refreshToken ??= _snapshot?.Tokens.RefreshToken;
-            await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveAsync(StoreKey, lease, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 _generation++;
@@ -544,8 +544,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     private async Task<RefreshOutcome> RefreshCoreAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
             // Invariant 5: read the refresh token inside the lock. Another session or process
             // may have refreshed since this caller read its token.
@@ -581,7 +581,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                 // The API rejected this access token and nothing can replace it: the entry is dead.
                 // Removing it keeps a signed-out session that looks at the store again from
                 // adopting it, sending it, and signalling once more.
-                await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+                await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
                 return SignedOut(UnauthorizedReason.NoRefreshToken, null);
             }
 
@@ -592,7 +592,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
             try
             {
-                return await RedeemAsync(stored, cancellationToken).ConfigureAwait(false);
+                return await RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
             }
             catch (TokenEndpointException ex)
             {
@@ -603,7 +603,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
-    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, IRefreshLease lease, CancellationToken cancellationToken)
     {
         Uri tokenEndpoint;
         try
@@ -627,7 +627,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             var next = response.ToTokenSet(now, _defaultLifetime, stored);
             try
             {
-                await _store.SetAsync(StoreKey, next, cancellationToken).ConfigureAwait(false);
+                await _store.SetAsync(StoreKey, next, lease, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -644,7 +644,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         {
             if (answer.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
             {
-                await KeepIssuedRefreshTokenAsync(stored, issued, cancellationToken).ConfigureAwait(false);
+                await KeepIssuedRefreshTokenAsync(stored, issued, lease, cancellationToken).ConfigureAwait(false);
             }
 
             throw invalid;
@@ -665,7 +665,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             Log.RefreshRejected(_logger, Name, error.Code);
             try
             {
-                await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+                await _store.RemoveAsync(StoreKey, lease, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -697,7 +697,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
     /// the current access token) and the next refresh redeems it.
     /// </summary>
-    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, CancellationToken cancellationToken)
+    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
         {
@@ -708,7 +708,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         };
         try
         {
-            await _store.SetAsync(StoreKey, kept, cancellationToken).ConfigureAwait(false);
+            await _store.SetAsync(StoreKey, kept, lease, cancellationToken).ConfigureAwait(false);
             Log.KeptIssuedRefreshToken(_logger, Name);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -720,11 +720,11 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     private static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error) => RefreshOutcome.SignedOut(reason, error);
 
     /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
-    private async Task RemoveStoredAsync(CancellationToken cancellationToken)
+    private async Task RemoveStoredAsync(IRefreshLease lease, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveAsync(StoreKey, lease, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -758,12 +758,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
         }
 
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
             try
             {
-                await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+                await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
