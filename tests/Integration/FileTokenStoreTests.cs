@@ -41,6 +41,33 @@ public sealed class FileTokenStoreTests
     }
 
     [Fact]
+    public async Task SetAsync_LeaseOfAnotherKey_ThrowsArgumentExceptionAndWritesNoFile()
+    {
+        await using var host = AuthTestHost.Start(fileStore: true);
+        var store = host.FileStore;
+        await using var other = await new FileRefreshLock(host.Directory).AcquireAsync("other", TestContext.Current.CancellationToken);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.SetAsync("key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)), other, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Equal("lease", ex.ParamName);
+        Assert.False(File.Exists(store.PathFor("key")));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_LeaseOfAnotherKey_ThrowsArgumentExceptionAndKeepsTheFile()
+    {
+        await using var host = AuthTestHost.Start(fileStore: true);
+        var store = host.FileStore;
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)));
+        await using var other = await new FileRefreshLock(host.Directory).AcquireAsync("other", TestContext.Current.CancellationToken);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.RemoveAsync("key", other, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Equal("lease", ex.ParamName);
+        Assert.True(File.Exists(store.PathFor("key")));
+    }
+
+    [Fact]
     public async Task GetAsync_CrashBetweenTempWriteAndRename_OldTokensStillLoad()
     {
         await using var host = AuthTestHost.Start(fileStore: true);
