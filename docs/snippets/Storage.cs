@@ -130,9 +130,13 @@ public sealed class DistributedCacheTokenStore(IDistributedCache cache) : IToken
     }
 
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+
+        // The session writes only under the refresh lock of this key, and hands its lease in. A
+        // cache cannot compare lease.FencingToken with its write in one step, so this store
+        // relies on the lock alone: register one that covers every process using the cache.
         var entry = new StoredEntry(tokens.AccessToken, tokens.ExpiresAt, tokens.TokenType, tokens.RefreshToken, tokens.RefreshTokenExpiresAt, tokens.Scope, tokens.IssuedAt);
         try
         {
@@ -146,7 +150,7 @@ public sealed class DistributedCacheTokenStore(IDistributedCache cache) : IToken
     }
 
     /// <inheritdoc />
-    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
     {
         try
         {

@@ -100,7 +100,18 @@ internal sealed class AuthTestHost : IAsyncDisposable
             RefreshToken = refreshToken,
             IssuedAt = now,
         };
-        return Store.SetAsync(Session.StoreKey, tokens, CancellationToken.None);
+        return WriteAsync(Store, Session.StoreKey, tokens);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="store"/> the way another process would: under a refresh lock of its
+    /// own (a new <see cref="InProcessRefreshLock"/>, not the session's), since every store write
+    /// takes a lease.
+    /// </summary>
+    public static async ValueTask WriteAsync(ITokenStore store, string key, TokenSet tokens)
+    {
+        await using var lease = await new InProcessRefreshLock().AcquireAsync(key, CancellationToken.None);
+        await store.SetAsync(key, tokens, lease, CancellationToken.None);
     }
 
     /// <summary>The API answers 200 to <paramref name="accessToken"/> and 401 to anything else.</summary>

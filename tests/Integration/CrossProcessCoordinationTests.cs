@@ -34,10 +34,16 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
 
         // What an earlier sign-in left: an access token that has expired, and the refresh token.
         var now = DateTimeOffset.UtcNow;
-        await new FileTokenStore(_directory).SetAsync(
-            DeviceAuthConstants.StoreKey(_idp.Url!, "cli", null),
-            new TokenSet(Access1, now.AddMinutes(-1)) { RefreshToken = Refresh1, IssuedAt = now.AddMinutes(-61) },
-            CancellationToken.None);
+        var key = DeviceAuthConstants.StoreKey(_idp.Url!, "cli", null);
+        var lease = await new FileRefreshLock(_directory).AcquireAsync(key, CancellationToken.None);
+        await using (lease)
+        {
+            await new FileTokenStore(_directory).SetAsync(
+                key,
+                new TokenSet(Access1, now.AddMinutes(-1)) { RefreshToken = Refresh1, IssuedAt = now.AddMinutes(-61) },
+                lease,
+                CancellationToken.None);
+        }
     }
 
     [Fact]

@@ -47,6 +47,16 @@ public sealed class FileRefreshLockTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AcquireAsync_Lease_CarriesTheStoreKeyAndNoFencingToken()
+    {
+        await using var lease = await new FileRefreshLock(_directory).AcquireAsync("key", TestContext.Current.CancellationToken);
+
+        // The store key, not the lock file's path: the store compares it with the key it writes.
+        Assert.Equal("key", lease.Key);
+        Assert.Null(lease.FencingToken);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

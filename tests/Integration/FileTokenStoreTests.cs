@@ -22,7 +22,7 @@ public sealed class FileTokenStoreTests
             IssuedAt = now,
         };
 
-        await store.SetAsync("key", tokens, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(store, "key", tokens);
         var loaded = await store.GetAsync("key", TestContext.Current.CancellationToken);
 
         Assert.NotNull(loaded);
@@ -41,11 +41,38 @@ public sealed class FileTokenStoreTests
     }
 
     [Fact]
+    public async Task SetAsync_LeaseOfAnotherKey_ThrowsArgumentExceptionAndWritesNoFile()
+    {
+        await using var host = AuthTestHost.Start(fileStore: true);
+        var store = host.FileStore;
+        await using var other = await new FileRefreshLock(host.Directory).AcquireAsync("other", TestContext.Current.CancellationToken);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.SetAsync("key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)), other, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Equal("lease", ex.ParamName);
+        Assert.False(File.Exists(store.PathFor("key")));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_LeaseOfAnotherKey_ThrowsArgumentExceptionAndKeepsTheFile()
+    {
+        await using var host = AuthTestHost.Start(fileStore: true);
+        var store = host.FileStore;
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)));
+        await using var other = await new FileRefreshLock(host.Directory).AcquireAsync("other", TestContext.Current.CancellationToken);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.RemoveAsync("key", other, TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Equal("lease", ex.ParamName);
+        Assert.True(File.Exists(store.PathFor("key")));
+    }
+
+    [Fact]
     public async Task GetAsync_CrashBetweenTempWriteAndRename_OldTokensStillLoad()
     {
         await using var host = AuthTestHost.Start(fileStore: true);
         var store = host.FileStore;
-        await store.SetAsync("key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1 }, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1 });
 
         // What a crash after writing the temporary file and before the rename leaves behind.
         var path = store.PathFor("key");
@@ -122,7 +149,7 @@ public sealed class FileTokenStoreTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
 
         // Another process signs in and writes the file.
-        await host.FileStore.SetAsync(host.Session.StoreKey, new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1, IssuedAt = host.Time.GetUtcNow() }, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(host.FileStore, host.Session.StoreKey, new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1, IssuedAt = host.Time.GetUtcNow() });
         host.Time.Advance(TimeSpan.FromSeconds(6));
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);

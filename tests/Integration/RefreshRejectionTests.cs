@@ -98,12 +98,12 @@ public sealed class RefreshRejectionTests
     {
         await using var host = AuthTestHost.Start();
         var now = host.Time.GetUtcNow();
-        await host.Store.SetAsync(host.Session.StoreKey, new TokenSet(Access1, now.AddMinutes(10))
+        await AuthTestHost.WriteAsync(host.Store, host.Session.StoreKey, new TokenSet(Access1, now.AddMinutes(10))
         {
             RefreshToken = "rt-" + AuthTestHost.SecretMarker,
             RefreshTokenExpiresAt = now.AddMinutes(5),
             IssuedAt = now,
-        }, TestContext.Current.CancellationToken);
+        });
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);

@@ -66,7 +66,7 @@ public sealed class RotationTests
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/before", TestContext.Current.CancellationToken)).StatusCode);
 
         // Another process refreshed and wrote the store.
-        await host.Store.SetAsync(host.Session.StoreKey, new TokenSet(Access2, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh2 }, TestContext.Current.CancellationToken);
+        await AuthTestHost.WriteAsync(host.Store, host.Session.StoreKey, new TokenSet(Access2, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh2 });
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -118,9 +118,9 @@ public sealed class RotationTests
             return ValueTask.FromResult(Interlocked.Increment(ref _reads) <= 2 ? First : Later);
         }
 
-        public ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+        public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
         {
             Removed = true;
             return ValueTask.CompletedTask;

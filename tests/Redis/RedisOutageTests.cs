@@ -39,7 +39,7 @@ public sealed class RedisOutageTests
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var failures = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
-            Assert.ThrowsAsync<TokenEndpointException>(() => client.GetAsync("/data", ct))));
+            Assert.ThrowsAsync<TokenStoreException>(() => client.GetAsync("/data", ct))));
 
         Assert.All(failures, ex =>
         {

@@ -25,10 +25,10 @@ public sealed class RedisRefreshLockTests
         var heldByA = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
         await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out on Redis's clock");
         var heldByB = await RedisTestHost.Lock(b).AcquireAsync(key, ct);
-        await RedisTestHost.Store(b).SetAsync(key, Tokens(AccessB), ct);
+        await RedisTestHost.Store(b).SetAsync(key, Tokens(AccessB), heldByB, ct);
 
-        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct).AsTask());
-        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, ct).AsTask());
+        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), heldByA, ct).AsTask());
+        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, heldByA, ct).AsTask());
         await heldByA.DisposeAsync();
 
         Assert.True(write.IsTransient);
@@ -52,13 +52,116 @@ public sealed class RedisRefreshLockTests
         var admin = await host.AdminAsync();
         var ct = TestContext.Current.CancellationToken;
 
-        await using (await RedisTestHost.Lock(a).AcquireAsync(key, ct))
+        await using (var lease = await RedisTestHost.Lock(a).AcquireAsync(key, ct))
         {
             await RedisTestHost.WaitUntilAsync(async () => !await admin.KeyExistsAsync(RedisTestHost.KeyFor("lock", key)), "A's lease ran out");
-            await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), ct);
+            await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), lease, ct);
         }
 
         Assert.Equal(AccessA, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoAcquisitions_LeasesCarryTheKeyAndIncreasingFences()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        long? first;
+        await using (var lease = await RedisTestHost.Lock(a).AcquireAsync(key, ct))
+        {
+            Assert.Equal(key, lease.Key);
+            first = lease.FencingToken;
+        }
+
+        await using var second = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+
+        Assert.Equal(1, first);
+        Assert.Equal(2, second.FencingToken);
+        Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+    }
+
+    [Fact]
+    public async Task SetAsync_LeaseCarryingAnOlderFenceWhileThisInstanceHoldsTheNewer_IsRejectedAndNewerTokensStay()
+    {
+        // The store fences with the lease it is given, not with whatever lock this process holds.
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var ct = TestContext.Current.CancellationToken;
+        await (await RedisTestHost.Lock(a).AcquireAsync(key, ct)).DisposeAsync();
+        await using var current = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+        await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessB), current, ct);
+
+        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), new FixedLease(key, 1), ct).AsTask());
+        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, new FixedLease(key, 1), ct).AsTask());
+
+        Assert.Equal(2, current.FencingToken);
+        Assert.Contains("fencing token 1", write.Message, StringComparison.Ordinal);
+        Assert.Contains("fencing token 1", delete.Message, StringComparison.Ordinal);
+        Assert.Equal(AccessB, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);
+        Assert.Equal(2, RedisTestHost.LogCount(a, RedisTestHost.FencedWriteRejectedEvent));
+    }
+
+    [Fact]
+    public async Task SetAsync_LeaseOfAReleasedLock_IsRefusedAndNothingIsWritten()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var released = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
+        await released.DisposeAsync();
+
+        // Nobody took the lock since, so its fence is still the newest in Redis: only the
+        // release itself tells the store that this lease no longer excludes anyone.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), released, ct).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => RedisTestHost.Store(a).RemoveAsync(key, released, ct).AsTask());
+
+        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+        Assert.False(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", key)));
+    }
+
+    [Fact]
+    public async Task SetAsync_LeaseWithoutFencingToken_ThrowsArgumentExceptionAndWritesNothing()
+    {
+        // What a FileRefreshLock or InProcessRefreshLock registered for the client in place of
+        // the Redis lock would hand the store: a lock that excludes no other instance.
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await using var unfenced = await new InProcessRefreshLock().AcquireAsync(key, ct);
+
+        var write = await Assert.ThrowsAsync<ArgumentException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), unfenced, ct).AsTask());
+        var delete = await Assert.ThrowsAsync<ArgumentException>(() => RedisTestHost.Store(a).RemoveAsync(key, unfenced, ct).AsTask());
+
+        Assert.Null(unfenced.FencingToken);
+        Assert.Equal("lease", write.ParamName);
+        Assert.Contains("writes only under a lease of its Redis refresh lock", write.Message, StringComparison.Ordinal);
+        Assert.Contains("Register no other IRefreshLock", delete.Message, StringComparison.Ordinal);
+        Assert.False(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", key)));
+    }
+
+    [Fact]
+    public async Task SetAsync_LeaseOfAnotherStoreKey_ThrowsArgumentExceptionAndWritesNothing()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var a = host.AddInstance();
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await using var other = await RedisTestHost.Lock(a).AcquireAsync("another store key", ct);
+
+        var write = await Assert.ThrowsAsync<ArgumentException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), other, ct).AsTask());
+
+        Assert.Equal("lease", write.ParamName);
+        Assert.False(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", key)));
     }
 
     [Fact]
@@ -127,5 +230,11 @@ public sealed class RedisRefreshLockTests
         {
             Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         }
+    }
+
+    /// <summary>A lease as another holder would carry it: a key and a fence, held by nobody here.</summary>
+    private sealed record FixedLease(string Key, long? FencingToken) : IRefreshLease
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -155,12 +155,17 @@ internal sealed class RedisTestHost : IAsyncDisposable
 
     public IServer AdminServer() => _admin!.GetServer(_admin.GetEndPoints().Single());
 
-    /// <summary>Stores tokens the way a previous sign-in would have left them, through <paramref name="instance"/>'s store.</summary>
+    /// <summary>
+    /// Stores tokens the way a previous sign-in would have left them, through <paramref name="instance"/>'s
+    /// store and under its Redis lock (one acquisition: the fence moves by one).
+    /// </summary>
     public async Task<TokenSet> SeedAsync(IServiceProvider instance, string accessToken, string refreshToken, TimeSpan lifetime)
     {
         var now = Time.GetUtcNow();
         var tokens = new TokenSet(accessToken, now + lifetime) { RefreshToken = refreshToken, IssuedAt = now - TimeSpan.FromHours(1) };
-        await Store(instance).SetAsync(Session(instance).StoreKey, tokens, TestContext.Current.CancellationToken);
+        var key = Session(instance).StoreKey;
+        await using var lease = await Lock(instance).AcquireAsync(key, TestContext.Current.CancellationToken);
+        await Store(instance).SetAsync(key, tokens, lease, TestContext.Current.CancellationToken);
         return tokens;
     }
 

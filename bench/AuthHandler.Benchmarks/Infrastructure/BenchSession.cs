@@ -73,7 +73,7 @@ internal sealed class BenchSession : IAsyncDisposable
     }
 
     /// <summary>Signs in with a token that expires <paramref name="expiresIn"/> from now (negative: already expired).</summary>
-    public ValueTask SignInAsync(string accessToken, TimeSpan expiresIn, TimeSpan? lifetime = null)
+    public Task SignInAsync(string accessToken, TimeSpan expiresIn, TimeSpan? lifetime = null)
     {
         var now = DateTimeOffset.UtcNow;
         return Session.SetTokensAsync(new TokenSet(accessToken, now + expiresIn)

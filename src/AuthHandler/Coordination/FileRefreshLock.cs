@@ -45,7 +45,7 @@ public sealed class FileRefreshLock : IRefreshLock
 
     /// <inheritdoc />
     /// <exception cref="TimeoutException">Another process held the lock for longer than <see cref="Timeout"/>.</exception>
-    public async ValueTask<IAsyncDisposable> AcquireAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
         var inProcess = await InProcess.AcquireAsync(path, cancellationToken).ConfigureAwait(false);
@@ -58,7 +58,7 @@ public sealed class FileRefreshLock : IRefreshLock
             {
                 if (TryOpenExclusive(path) is { } held)
                 {
-                    return new Handle(held, inProcess);
+                    return new Lease(key, held, inProcess);
                 }
 
                 if (TimeProvider.System.GetElapsedTime(started) >= Timeout)
@@ -107,9 +107,14 @@ public sealed class FileRefreshLock : IRefreshLock
         }
     }
 
-    private sealed class Handle(FileStream file, IAsyncDisposable inProcess) : IAsyncDisposable
+    /// <summary>No fencing token: the OS keeps the lock until it is released or the process exits.</summary>
+    private sealed class Lease(string key, FileStream file, IAsyncDisposable inProcess) : IRefreshLease
     {
         private int _disposed;
+
+        public string Key => key;
+
+        public long? FencingToken => null;
 
         public async ValueTask DisposeAsync()
         {

@@ -14,6 +14,6 @@ public interface IRefreshLock
     /// <summary>Waits for the lock on <paramref name="key"/>.</summary>
     /// <param name="key">The session's store key.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>A handle that releases the lock when disposed.</returns>
-    ValueTask<IAsyncDisposable> AcquireAsync(string key, CancellationToken cancellationToken);
+    /// <returns>The held lock, which the store's writes take; disposing it releases the lock.</returns>
+    ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken);
 }

@@ -11,7 +11,7 @@ public sealed class InProcessRefreshLock : IRefreshLock
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public async ValueTask<IAsyncDisposable> AcquireAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
 
@@ -19,12 +19,17 @@ public sealed class InProcessRefreshLock : IRefreshLock
         // configured clients, so it stays small.
         var semaphore = _locks.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
         await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(semaphore);
+        return new Lease(key, semaphore);
     }
 
-    private sealed class Releaser(SemaphoreSlim semaphore) : IAsyncDisposable
+    /// <summary>No fencing token: the lock is held until released, it cannot run out.</summary>
+    private sealed class Lease(string key, SemaphoreSlim semaphore) : IRefreshLease
     {
         private SemaphoreSlim? _semaphore = semaphore;
+
+        public string Key => key;
+
+        public long? FencingToken => null;
 
         public ValueTask DisposeAsync()
         {

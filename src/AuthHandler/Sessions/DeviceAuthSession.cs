@@ -111,10 +111,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     public async Task SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
-            await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+            await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
             _state.SignIn(_schedule.CreateSnapshot(tokens));
         }
     }
@@ -156,8 +156,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     public async Task<RevocationResult> SignOutAsync(CancellationToken cancellationToken = default)
     {
         string? refreshToken;
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
             try
             {
@@ -169,7 +169,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             }
 
             refreshToken ??= _state.Snapshot?.Tokens.RefreshToken;
-            await _store.RemoveAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveAsync(StoreKey, lease, cancellationToken).ConfigureAwait(false);
             _state.SignOut(_time.GetUtcNow());
         }
 
@@ -278,12 +278,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
         }
 
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        await using (lease.ConfigureAwait(false))
         {
             try
             {
-                await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
+                await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -90,9 +90,11 @@ public sealed class FileTokenStore : ITokenStore
     }
 
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
+    public async ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        LeaseCheck.ThrowIfNotFor(lease, key);
         var path = PathFor(key);
         var temporary = Path.Combine(Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
@@ -120,8 +122,10 @@ public sealed class FileTokenStore : ITokenStore
     }
 
     /// <inheritdoc />
-    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
+    public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
     {
+        LeaseCheck.ThrowIfNotFor(lease, key);
         var path = PathFor(key);
         try
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AuthHandler.Storage.Internal;
 
 namespace AuthHandler;
 
@@ -18,18 +19,22 @@ public sealed class MemoryTokenStore : ITokenStore
     }
 
     /// <inheritdoc />
-    public ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
+    public ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(tokens);
+        LeaseCheck.ThrowIfNotFor(lease, key);
         _entries[key] = tokens;
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
+    public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
+        LeaseCheck.ThrowIfNotFor(lease, key);
         _entries.TryRemove(key, out _);
         return ValueTask.CompletedTask;
     }

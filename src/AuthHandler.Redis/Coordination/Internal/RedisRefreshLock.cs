@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using AuthHandler.Diagnostics.Internal;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AuthHandler.Coordination.Internal;
@@ -23,45 +23,26 @@ internal sealed class RedisRefreshLock : IRefreshLock
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly RedisConnection _connection;
-    private readonly HeldLocks _held;
-    private readonly string _clientName;
-    private readonly string _keyPrefix;
-    private readonly TimeSpan _lease;
-    private readonly TimeSpan _waitTimeout;
-    private readonly bool _renewLease;
-    private readonly ILogger _logger;
+    private readonly RedisLockSettings _settings;
 
-    public RedisRefreshLock(RedisConnection connection, HeldLocks held, string clientName, RedisTokenCoordinationOptions options, ILogger logger)
+    // One local gate per store key for the life of the process (the keys are the configured
+    // sign-ins): sessions of this process queue here, so only one of them polls Redis.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _localGates = new(StringComparer.Ordinal);
+
+    public RedisRefreshLock(RedisConnection connection, RedisLockSettings settings)
     {
         _connection = connection;
-        _held = held;
-        _clientName = clientName;
-        _keyPrefix = options.KeyPrefix;
-        _lease = options.LockLease;
-        _waitTimeout = options.LockWaitTimeout;
-        _renewLease = options.RenewLease;
-        _logger = logger;
+        _settings = settings;
     }
 
-    public string ClientName => _clientName;
-
-    public ILogger Logger => _logger;
-
-    public TimeSpan Lease => _lease;
-
-    public bool RenewsLease => _renewLease;
-
-    public HeldLocks Held => _held;
-
-    public async ValueTask<IAsyncDisposable> AcquireAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var keys = RedisKeys.For(_keyPrefix, key);
+        var keys = RedisKeys.For(_settings.KeyPrefix, key);
         var started = TimeProvider.System.GetTimestamp();
 
-        // Sessions of this process queue here first, so only one of them polls Redis.
-        var gate = _held.GateFor(key);
-        if (!await gate.WaitAsync(_waitTimeout, cancellationToken).ConfigureAwait(false))
+        var gate = _localGates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(_settings.WaitTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw WaitTimedOut(keys);
         }
@@ -75,12 +56,12 @@ internal sealed class RedisRefreshLock : IRefreshLock
             }
             catch (Exception ex) when (RedisFailure.Is(ex))
             {
-                RedisLog.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
-                throw RedisFailure.Unavailable("refresh lock", _clientName, ex);
+                RedisLog.RedisUnavailable(_settings.Logger, _settings.ClientName, "refresh lock", ex);
+                throw RedisFailure.Unavailable("refresh lock", _settings.ClientName, ex);
             }
 
             var owner = Guid.NewGuid().ToString("N");
-            var leaseMilliseconds = (long)_lease.TotalMilliseconds;
+            var leaseMilliseconds = (long)_settings.Lease.TotalMilliseconds;
             var delay = FirstRetryDelay;
             while (true)
             {
@@ -101,18 +82,17 @@ internal sealed class RedisRefreshLock : IRefreshLock
                 }
                 catch (Exception ex) when (RedisFailure.Is(ex))
                 {
-                    RedisLog.RedisUnavailable(_logger, _clientName, "refresh lock", ex);
-                    throw RedisFailure.Unavailable("refresh lock", _clientName, ex);
+                    RedisLog.RedisUnavailable(_settings.Logger, _settings.ClientName, "refresh lock", ex);
+                    throw RedisFailure.Unavailable("refresh lock", _settings.ClientName, ex);
                 }
 
                 if (fence > 0)
                 {
-                    _held.Hold(key, fence);
-                    RedisLog.LockAcquired(_logger, _clientName, keys.Id, fence);
-                    return new RedisLockHandle(this, database, key, keys, owner, fence, gate);
+                    RedisLog.LockAcquired(_settings.Logger, _settings.ClientName, keys.Id, fence);
+                    return new RedisRefreshLease(_settings, database, key, keys, owner, fence, gate);
                 }
 
-                var remaining = _waitTimeout - TimeProvider.System.GetElapsedTime(started);
+                var remaining = _settings.WaitTimeout - TimeProvider.System.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw WaitTimedOut(keys);
@@ -131,30 +111,23 @@ internal sealed class RedisRefreshLock : IRefreshLock
         }
     }
 
-    /// <summary>Extends the lease while its owner still holds it; false once someone else does.</summary>
-    public async Task<bool> RenewAsync(IDatabase database, RedisKeys keys, string owner) =>
-        (long)await database.ScriptEvaluateAsync(RedisScripts.Renew, [keys.Lock], [owner, (long)_lease.TotalMilliseconds]).ConfigureAwait(false) == 1;
-
-    public static async Task ReleaseAsync(IDatabase database, RedisKeys keys, string owner) =>
-        await database.ScriptEvaluateAsync(RedisScripts.Release, [keys.Lock], [owner]).ConfigureAwait(false);
-
     private async Task ReleaseQuietlyAsync(IDatabase database, RedisKeys keys, string owner)
     {
         try
         {
-            await ReleaseAsync(database, keys, owner).ConfigureAwait(false);
+            await RedisRefreshLease.ReleaseAsync(database, keys, owner).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            RedisLog.LockReleaseFailed(_logger, _clientName, keys.Id, ex);
+            RedisLog.LockReleaseFailed(_settings.Logger, _settings.ClientName, keys.Id, ex);
         }
     }
 
     private TimeoutException WaitTimedOut(RedisKeys keys)
     {
-        RedisLog.LockWaitTimedOut(_logger, _clientName, keys.Id, (long)_waitTimeout.TotalMilliseconds);
+        RedisLog.LockWaitTimedOut(_settings.Logger, _settings.ClientName, keys.Id, (long)_settings.WaitTimeout.TotalMilliseconds);
         return new TimeoutException(string.Create(
             CultureInfo.InvariantCulture,
-            $"Another session or instance held the Redis refresh lock of client '{_clientName}' (key {keys.Lock}) for more than {_waitTimeout.TotalSeconds:0.###} s (LockWaitTimeout); gave up waiting. A live holder renews its {_lease.TotalSeconds:0.###} s lease, a crashed one loses it when the lease runs out. The tokens are kept; the next request tries again."));
+            $"Another session or instance held the Redis refresh lock of client '{_settings.ClientName}' (key {keys.Lock}) for more than {_settings.WaitTimeout.TotalSeconds:0.###} s (LockWaitTimeout); gave up waiting. A live holder renews its {_settings.Lease.TotalSeconds:0.###} s lease, a crashed one loses it when the lease runs out. The tokens are kept; the next request tries again."));
     }
 }

@@ -10,8 +10,8 @@ using StackExchange.Redis;
 namespace AuthHandler.DependencyInjection.Internal;
 
 /// <summary>
-/// The Redis store and lock of one HTTP client, which share a connection and the knowledge of
-/// which lock (and fence) this process holds. A keyed singleton; disposing it closes a connection
+/// The Redis store and lock of one HTTP client, which share a connection; the lock's leases carry
+/// the fencing token to the store's writes. A keyed singleton; disposing it closes a connection
 /// it opened itself.
 /// </summary>
 internal sealed class RedisTokenCoordination : IAsyncDisposable
@@ -48,12 +48,11 @@ internal sealed class RedisTokenCoordination : IAsyncDisposable
                 ? factory(services) ?? throw new InvalidOperationException($"The ConnectionMultiplexerFactory of HTTP client '{name}' returned null.")
                 : services.GetRequiredService<IConnectionMultiplexer>());
 
-        var held = new HeldLocks();
         var protector = dataProtection.CreateProtector(options.DataProtectionPurpose);
         return new RedisTokenCoordination(
             connection,
-            new RedisTokenStore(connection, held, protector, name, options.KeyPrefix, logger),
-            new RedisRefreshLock(connection, held, name, options, logger));
+            new RedisTokenStore(connection, protector, name, options.KeyPrefix, logger),
+            new RedisRefreshLock(connection, new RedisLockSettings(name, options.KeyPrefix, options.LockLease, options.LockWaitTimeout, options.RenewLease, logger)));
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

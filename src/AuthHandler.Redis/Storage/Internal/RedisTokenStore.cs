@@ -11,8 +11,8 @@ namespace AuthHandler.Storage.Internal;
 /// <summary>
 /// Keeps each session's tokens in one Redis string, <c>{prefix}tokens:{hash}</c>: the token set
 /// as JSON, protected with ASP.NET Core Data Protection, so Redis, its backups and anyone who can
-/// read its memory never see a token. A write made while this process holds the refresh lock of
-/// the key is fenced: it lands only while that lock's fencing token is still current.
+/// read its memory never see a token. Every write is fenced: it takes the lease of the Redis
+/// refresh lock of its key and lands only while that lease's fencing token is still the newest.
 /// </summary>
 /// <remarks>
 /// Redis failures are transient <see cref="TokenStoreException"/>s (the session keeps its tokens);
@@ -22,16 +22,14 @@ namespace AuthHandler.Storage.Internal;
 internal sealed class RedisTokenStore : ITokenStore
 {
     private readonly RedisConnection _connection;
-    private readonly HeldLocks _held;
     private readonly IDataProtector _protector;
     private readonly string _clientName;
     private readonly string _keyPrefix;
     private readonly ILogger _logger;
 
-    public RedisTokenStore(RedisConnection connection, HeldLocks held, IDataProtector protector, string clientName, string keyPrefix, ILogger logger)
+    public RedisTokenStore(RedisConnection connection, IDataProtector protector, string clientName, string keyPrefix, ILogger logger)
     {
         _connection = connection;
-        _held = held;
         _protector = protector;
         _clientName = clientName;
         _keyPrefix = keyPrefix;
@@ -92,30 +90,22 @@ internal sealed class RedisTokenStore : ITokenStore
                 isTransient: false);
     }
 
-    public async ValueTask SetAsync(string key, TokenSet tokens, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        var fence = FenceOf(lease, key);
         var keys = RedisKeys.For(_keyPrefix, key);
         var json = JsonSerializer.SerializeToUtf8Bytes(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
         var value = _protector.Protect(json);
         try
         {
             var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            if (_held.TryGetFence(key, out var fence))
+            var written = (long)await database.ScriptEvaluateAsync(RedisScripts.SetIfFenced, [keys.Fence, keys.Tokens], [fence, value])
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            if (written != 1)
             {
-                var written = (long)await database.ScriptEvaluateAsync(RedisScripts.SetIfFenced, [keys.Fence, keys.Tokens], [fence, value])
-                    .WaitAsync(cancellationToken)
-                    .ConfigureAwait(false);
-                if (written != 1)
-                {
-                    throw Fenced(keys, fence, "write");
-                }
-            }
-            else
-            {
-                // No lock of this process covers the key (the application wrote directly):
-                // a plain write, as with any store.
-                await database.StringSetAsync(keys.Tokens, value).WaitAsync(cancellationToken).ConfigureAwait(false);
+                throw Fenced(keys, fence, "write");
             }
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
@@ -125,25 +115,19 @@ internal sealed class RedisTokenStore : ITokenStore
         }
     }
 
-    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
     {
+        var fence = FenceOf(lease, key);
         var keys = RedisKeys.For(_keyPrefix, key);
         try
         {
             var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            if (_held.TryGetFence(key, out var fence))
+            var removed = (long)await database.ScriptEvaluateAsync(RedisScripts.DeleteIfFenced, [keys.Fence, keys.Tokens], [fence])
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            if (removed != 1)
             {
-                var removed = (long)await database.ScriptEvaluateAsync(RedisScripts.DeleteIfFenced, [keys.Fence, keys.Tokens], [fence])
-                    .WaitAsync(cancellationToken)
-                    .ConfigureAwait(false);
-                if (removed != 1)
-                {
-                    throw Fenced(keys, fence, "delete");
-                }
-            }
-            else
-            {
-                await database.KeyDeleteAsync(keys.Tokens).WaitAsync(cancellationToken).ConfigureAwait(false);
+                throw Fenced(keys, fence, "delete");
             }
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
@@ -151,6 +135,31 @@ internal sealed class RedisTokenStore : ITokenStore
             RedisLog.RedisUnavailable(_logger, _clientName, "token store", ex);
             throw RedisFailure.Unavailable("token store", _clientName, ex);
         }
+    }
+
+    /// <summary>
+    /// The fencing token every write carries. A lease without one comes from a lock that cannot
+    /// fence (a file or in-process lock registered for this client in place of the Redis one): it
+    /// does not exclude the other instances, so writing under it could overwrite a newer holder's
+    /// tokens, and the write is refused rather than made unfenced. A released lease is refused
+    /// too: its fence may still be the newest, but it no longer excludes anyone.
+    /// </summary>
+    private long FenceOf(IRefreshLease lease, string key)
+    {
+        LeaseCheck.ThrowIfNotFor(lease, key);
+        if (lease.FencingToken is not { } fence)
+        {
+            throw new ArgumentException(
+                $"The Redis token store of client '{_clientName}' writes only under a lease of its Redis refresh lock, which carries a fencing token; this lease has none ({lease.GetType().FullName}). Register no other IRefreshLock for this client than the one AddRedisTokenCoordination adds.",
+                nameof(lease));
+        }
+
+        if (lease is RedisRefreshLease { IsReleased: true })
+        {
+            throw new ObjectDisposedException(nameof(IRefreshLease), $"The lease of the Redis refresh lock of client '{_clientName}' was released; a store write must be made while the lock is held.");
+        }
+
+        return fence;
     }
 
     private TokenStoreException Fenced(RedisKeys keys, long fence, string operation)

@@ -54,10 +54,10 @@ internal sealed class TokenRefresher
     {
         try
         {
-            var handle = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
-            await using (handle.ConfigureAwait(false))
+            var lease = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            await using (lease.ConfigureAwait(false))
             {
-                return await RefreshLockedAsync(replacing, cancellationToken).ConfigureAwait(false);
+                return await RefreshLockedAsync(replacing, lease, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is TokenStoreException or TimeoutException)
@@ -69,7 +69,7 @@ internal sealed class TokenRefresher
         }
     }
 
-    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease lease, CancellationToken cancellationToken)
     {
         // Invariant 5: read the refresh token inside the lock. Another session or process may
         // have refreshed since this caller read its token.
@@ -105,7 +105,7 @@ internal sealed class TokenRefresher
             // The API rejected this access token and nothing can replace it: the entry is dead.
             // Removing it keeps a signed-out session that looks at the store again from adopting
             // it, sending it, and signalling once more.
-            await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+            await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
             return RefreshOutcome.SignedOut(UnauthorizedReason.NoRefreshToken);
         }
 
@@ -114,7 +114,7 @@ internal sealed class TokenRefresher
             return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshTokenExpired);
         }
 
-        var outcome = await RedeemAsync(stored, cancellationToken).ConfigureAwait(false);
+        var outcome = await RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is TokenEndpointException failure)
         {
             Log.RefreshFailed(_logger, _name, failure.Failure, (int?)failure.StatusCode, failure.Error, failure);
@@ -125,7 +125,7 @@ internal sealed class TokenRefresher
     }
 
     /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
-    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, IRefreshLease lease, CancellationToken cancellationToken)
     {
         Uri tokenEndpoint;
         try
@@ -145,29 +145,29 @@ internal sealed class TokenRefresher
         switch (result.Kind)
         {
             case TokenResultKind.Issued:
-                return await StoreIssuedAsync(stored, result.Tokens!, cancellationToken).ConfigureAwait(false);
+                return await StoreIssuedAsync(stored, result.Tokens!, lease, cancellationToken).ConfigureAwait(false);
             case TokenResultKind.Rejected:
-                return await RejectedAsync(stored, result.Error!, cancellationToken).ConfigureAwait(false);
+                return await RejectedAsync(stored, result.Error!, lease, cancellationToken).ConfigureAwait(false);
             case TokenResultKind.ClientMisconfigured:
                 Log.ClientConfigurationError(_logger, _name, result.Error!.Code);
                 return RefreshOutcome.Failed(result.Failure!);
             default:
                 if (result.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
                 {
-                    await KeepIssuedRefreshTokenAsync(stored, issued, cancellationToken).ConfigureAwait(false);
+                    await KeepIssuedRefreshTokenAsync(stored, issued, lease, cancellationToken).ConfigureAwait(false);
                 }
 
                 return RefreshOutcome.Failed(result.Failure!);
         }
     }
 
-    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var next = response.ToTokenSet(now, _defaultLifetime, stored);
         try
         {
-            await _store.SetAsync(_storeKey, next, cancellationToken).ConfigureAwait(false);
+            await _store.SetAsync(_storeKey, next, lease, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -180,7 +180,7 @@ internal sealed class TokenRefresher
         return RefreshOutcome.FromRefresh(_schedule.CreateSnapshot(next), response.RefreshToken is not null);
     }
 
-    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, IRefreshLease lease, CancellationToken cancellationToken)
     {
         // Invariant 5: a rejection is final only if no newer refresh token arrived while we were
         // asking (a process that shares the store but not this lock).
@@ -192,7 +192,7 @@ internal sealed class TokenRefresher
         }
 
         Log.RefreshRejected(_logger, _name, error.Code);
-        await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+        await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
         return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, error.Code);
     }
 
@@ -201,7 +201,7 @@ internal sealed class TokenRefresher
     /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
     /// the current access token) and the next refresh redeems it.
     /// </summary>
-    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, CancellationToken cancellationToken)
+    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
         {
@@ -212,7 +212,7 @@ internal sealed class TokenRefresher
         };
         try
         {
-            await _store.SetAsync(_storeKey, kept, cancellationToken).ConfigureAwait(false);
+            await _store.SetAsync(_storeKey, kept, lease, cancellationToken).ConfigureAwait(false);
             Log.KeptIssuedRefreshToken(_logger, _name);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -222,11 +222,11 @@ internal sealed class TokenRefresher
     }
 
     /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
-    private async Task RemoveStoredAsync(CancellationToken cancellationToken)
+    private async Task RemoveStoredAsync(IRefreshLease lease, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.RemoveAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveAsync(_storeKey, lease, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
