@@ -26,7 +26,10 @@ internal static class DeviceAuthSessionFactory
         }
 
         var storageDirectory = options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
-        var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory);
+        // Invariant 12: nothing here throws because of a local file. The device id degrades (a new
+        // or a process-local id); the stores create their files on first use, where a failure is
+        // a TokenStoreException.
+        var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory, logger);
         var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
         var backchannel = DeviceAuthConstants.BackchannelName(name);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
