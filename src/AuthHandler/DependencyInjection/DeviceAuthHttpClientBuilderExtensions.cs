@@ -110,7 +110,7 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsAttributeValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMemoryCache();
+        services.TryAddSingleton<DiscoveryCache>();
         services.AddMetrics();
         services.TryAddSingleton<DeviceAuthMetrics>();
         services.TryAddSingleton<InProcessRefreshLock>();

@@ -2,7 +2,6 @@ using AuthHandler.Device.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
@@ -45,7 +44,7 @@ internal static class DeviceAuthSessionFactory
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
+            new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.
