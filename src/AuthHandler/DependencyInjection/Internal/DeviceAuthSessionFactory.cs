@@ -16,6 +16,7 @@ internal static class DeviceAuthSessionFactory
     {
         // Get validates: a misconfigured client fails here with OptionsValidationException.
         var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+        _ = services.GetRequiredService<IOptionsMonitor<RefreshLockRequirement>>().Get(name);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
 
         var origins = options.AllowedOrigins.Select(o => OriginSet.TryParseOrigin(o)!).ToList();
@@ -48,16 +49,12 @@ internal static class DeviceAuthSessionFactory
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.
-        var store = services.GetKeyedService<ITokenStore>(name)
-            ?? services.GetService<ITokenStore>()
-            ?? new FileTokenStore(storageDirectory);
-
-        // The lock must cover every holder of the refresh token: other processes with the file store.
-        var refreshLock = services.GetKeyedService<IRefreshLock>(name)
-            ?? services.GetService<IRefreshLock>()
-            ?? (store is FileTokenStore fileStore
-                ? new FileRefreshLock(fileStore.Directory, options.RefreshLockTimeout)
-                : services.GetRequiredService<InProcessRefreshLock>());
+        // The lock: the one the application chose, else the one that covers every holder of the
+        // store's refresh token (validated above: there is one).
+        var store = TokenCoordination.RegisteredStore(services, name) ?? new FileTokenStore(storageDirectory);
+        var refreshLock = TokenCoordination.RegisteredLock(services, name)
+            ?? TokenCoordination.DefaultLock(services, store, options)
+            ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         return new DeviceAuthSession(
             name,
