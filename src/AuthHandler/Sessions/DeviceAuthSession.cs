@@ -4,6 +4,7 @@ using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Sessions.Internal;
+using AuthHandler.Storage.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler;
@@ -137,6 +138,9 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     internal DeviceAuthMetrics Metrics => _metrics;
 
+    /// <summary>The lock the session holds across read → refresh → write (tests check the choice).</summary>
+    internal IRefreshLock RefreshLock => _refreshLock;
+
     /// <summary>Why the session is signed out, when it signed itself out.</summary>
     internal UnauthorizedReason? SignedOutReason
     {
@@ -151,14 +155,40 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Signs the session in with tokens obtained elsewhere: stores them and uses them for the
-    /// next request.
+    /// next request. The tokens are checked before anything is stored.
     /// </summary>
     /// <param name="tokens">The tokens.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
-    public async ValueTask SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
+    /// <exception cref="ArgumentException">The access token is not an RFC 6750 §2.1 <c>b64token</c>
+    /// (letters, digits, <c>-._~+/</c>, then any <c>=</c>), or, without
+    /// <see cref="DeviceAuthOptions.AuthorizationScheme"/>, the token type is not <c>Bearer</c>.
+    /// Nothing is stored.</exception>
+    /// <exception cref="TokenStoreException">The store (or the lock beside it) cannot be written.
+    /// The session does not use the tokens: either they are stored and in use, or neither.</exception>
+    public ValueTask SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+
+        // Invariant 10: these go into a header on every request, so they are held to the rules
+        // a server's answer is held to.
+        if (!AccessTokenSyntax.IsValid(tokens.AccessToken))
+        {
+            throw new ArgumentException("The access token is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =), so it cannot be sent in a header.", nameof(tokens));
+        }
+
+        if (_schemeOverride is null && !AccessTokenSyntax.IsSupportedType(tokens.TokenType))
+        {
+            throw new ArgumentException("The token type is not Bearer, the only type this library implements; set DeviceAuthOptions.AuthorizationScheme to send the token with another scheme.", nameof(tokens));
+        }
+
+        return StoreAndUseAsync(tokens, cancellationToken);
+    }
+
+    /// <summary>Stores the tokens under the refresh lock, then uses them; a store failure leaves the session as it was.</summary>
+    private async ValueTask StoreAndUseAsync(TokenSet tokens, CancellationToken cancellationToken)
+    {
         var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
         await using (handle.ConfigureAwait(false))
         {
@@ -181,11 +211,14 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Stops polling at once.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    /// <exception cref="TokenStoreException">The user approved, but the store (or the lock beside
+    /// it) cannot be written, for example an unwritable <see cref="DeviceAuthOptions.StorageDirectory"/>.
+    /// The session does not use the tokens; sign in again once the store can be written.</exception>
     public async Task SignInAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onDeviceCode);
         var tokens = await RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
-        await SetTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
+        await StoreAndUseAsync(tokens, cancellationToken).ConfigureAwait(false);
         Log.SignedIn(_logger, Name);
     }
 
@@ -197,6 +230,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     /// <exception cref="InvalidOperationException"><see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
     /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    /// <exception cref="TokenStoreException">The user approved, but the store cannot be written; the session does not use the tokens.</exception>
     public Task SignInAsync(CancellationToken cancellationToken = default) =>
         SignInAsync(_onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback."), cancellationToken);
 
@@ -544,7 +578,19 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 
     private async Task<RefreshOutcome> RefreshCoreAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        IAsyncDisposable handle;
+        try
+        {
+            handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex) when (_refreshLock is FileRefreshLock)
+        {
+            // The lock file cannot be created, so neither can a token file beside it. Any other
+            // lock's failure (Redis down) says nothing about the store and stays a plain transient
+            // failure: reading the store as well would only double the wait on the outage.
+            return await WithoutLockAsync(replacing, ex, cancellationToken).ConfigureAwait(false);
+        }
+
         await using (handle.ConfigureAwait(false))
         {
             // Invariant 5: read the refresh token inside the lock. Another session or process
@@ -565,8 +611,10 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                 return SignedOut(UnauthorizedReason.NoTokens, null);
             }
 
-            var storedSnapshot = CreateSnapshot(stored);
-            if (stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+            // A stored access token that cannot go into a header (tampered, or written by an older
+            // version) is treated as expired: refreshed if it can be, never sent, never kept.
+            var storedSnapshot = UsableSnapshot(stored);
+            if (storedSnapshot is not null && stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
             {
                 if (replacing is not null)
                 {
@@ -658,8 +706,14 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             var latest = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
             if (latest is not null && latest.RefreshToken != stored.RefreshToken)
             {
+                if (UsableSnapshot(latest) is not { } adopted)
+                {
+                    // Not signed out: the newer refresh token is alive, and the next refresh redeems it.
+                    return RefreshOutcome.Failed(new TokenEndpointException(TokenEndpointFailure.Transient, "The store holds newer tokens whose access token cannot be sent; the next refresh replaces them."));
+                }
+
                 Log.AdoptedStoredTokens(_logger, Name);
-                return RefreshOutcome.Token(CreateSnapshot(latest));
+                return RefreshOutcome.Token(adopted);
             }
 
             Log.RefreshRejected(_logger, Name, error.Code);
@@ -758,17 +812,18 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
         }
 
-        var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (handle.ConfigureAwait(false))
+        try
         {
-            try
+            var handle = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            await using (handle.ConfigureAwait(false))
             {
                 await _store.SetAsync(StoreKey, tokens, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.StoreWriteFailed(_logger, Name, ex);
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // No caller to report to: the user approved, so the tokens serve this process.
+            Log.StoreWriteFailed(_logger, Name, ex);
         }
 
         Log.SignedIn(_logger, Name);
@@ -796,9 +851,57 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             skew = Min(skew, lifetime / 4);
         }
 
-        var mustRefreshAt = tokens.ExpiresAt - skew;
-        var refreshAt = Min(tokens.ExpiresAt - window, mustRefreshAt);
+        // Saturating: an expiry near DateTimeOffset.MinValue (a stored 0001-01-01) reads as
+        // expired and is refreshed, instead of throwing on every request (invariant 12).
+        var mustRefreshAt = SaturatingTime.Subtract(tokens.ExpiresAt, skew);
+        var refreshAt = Min(SaturatingTime.Subtract(tokens.ExpiresAt, window), mustRefreshAt);
         return new TokenSnapshot(tokens, header, refreshAt, mustRefreshAt);
+    }
+
+    /// <summary>The snapshot of tokens read from a store, or null when their access token must not reach a header.</summary>
+    private TokenSnapshot? UsableSnapshot(TokenSet tokens)
+    {
+        if (AccessTokenSyntax.IsValid(tokens.AccessToken) && (_schemeOverride is not null || AccessTokenSyntax.IsSupportedType(tokens.TokenType)))
+        {
+            return CreateSnapshot(tokens);
+        }
+
+        Log.StoredTokenUnusable(_logger, Name);
+        return null;
+    }
+
+    /// <summary>
+    /// The file refresh lock cannot be had (an unwritable storage directory). Reading redeems
+    /// nothing, so the store can still say that there is nothing to refresh (signed out, rather
+    /// than a transient error on every request) or that it holds a token that needs no refresh. Redeeming a refresh token without the lock could race
+    /// another process (RFC 9700 §4.14), so anything else is a transient failure.
+    /// </summary>
+    private async Task<RefreshOutcome> WithoutLockAsync(TokenSnapshot? replacing, TokenStoreException lockFailure, CancellationToken cancellationToken)
+    {
+        TokenSet? stored;
+        try
+        {
+            stored = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex) when (!ex.IsTransient)
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+        }
+
+        if (stored is null && replacing is null)
+        {
+            return SignedOut(UnauthorizedReason.NoTokens, null);
+        }
+
+        var storedSnapshot = stored is null ? null : UsableSnapshot(stored);
+        if (storedSnapshot is not null && stored!.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+        {
+            return RefreshOutcome.Token(storedSnapshot);
+        }
+
+        var failure = new TokenEndpointException(TokenEndpointFailure.Transient, $"The access token cannot be refreshed: {lockFailure.Message}", innerException: lockFailure);
+        Log.RefreshFailed(_logger, Name, failure.Failure, null, null, lockFailure);
+        return RefreshOutcome.Failed(failure, storedSnapshot);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -2,7 +2,6 @@ using AuthHandler.Device.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
@@ -17,6 +16,7 @@ internal static class DeviceAuthSessionFactory
     {
         // Get validates: a misconfigured client fails here with OptionsValidationException.
         var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
+        _ = services.GetRequiredService<IOptionsMonitor<RefreshLockRequirement>>().Get(name);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
 
         var origins = options.AllowedOrigins.Select(o => OriginSet.TryParseOrigin(o)!).ToList();
@@ -26,7 +26,10 @@ internal static class DeviceAuthSessionFactory
         }
 
         var storageDirectory = options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
-        var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory);
+        // Invariant 12: nothing here throws because of a local file. The device id degrades (a new
+        // or a process-local id); the stores create their files on first use, where a failure is
+        // a TokenStoreException.
+        var deviceHeaders = DeviceHeaderSet.Create(options.DeviceHeaders, storageDirectory, logger);
         var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
         var backchannel = DeviceAuthConstants.BackchannelName(name);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
@@ -42,20 +45,16 @@ internal static class DeviceAuthSessionFactory
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
+            new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, backchannel, deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.
-        var store = services.GetKeyedService<ITokenStore>(name)
-            ?? services.GetService<ITokenStore>()
-            ?? new FileTokenStore(storageDirectory);
-
-        // The lock must cover every holder of the refresh token: other processes with the file store.
-        var refreshLock = services.GetKeyedService<IRefreshLock>(name)
-            ?? services.GetService<IRefreshLock>()
-            ?? (store is FileTokenStore fileStore
-                ? new FileRefreshLock(fileStore.Directory, options.RefreshLockTimeout)
-                : services.GetRequiredService<InProcessRefreshLock>());
+        // The lock: the one the application chose, else the one that covers every holder of the
+        // store's refresh token (validated above: there is one).
+        var store = TokenCoordination.RegisteredStore(services, name) ?? new FileTokenStore(storageDirectory);
+        var refreshLock = TokenCoordination.RegisteredLock(services, name)
+            ?? TokenCoordination.DefaultLock(services, store, options)
+            ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         return new DeviceAuthSession(
             name,
