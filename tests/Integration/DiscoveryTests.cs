@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
@@ -12,13 +13,15 @@ public sealed class DiscoveryTests
     private const string Rfc8414 = "/.well-known/oauth-authorization-server";
     private const string Oidc = "/.well-known/openid-configuration";
 
-    private static AuthTestHost StartWithDiscovery(Action<DeviceAuthOptions>? configure = null) => AuthTestHost.Start(o =>
-    {
-        o.TokenEndpoint = null;
-        o.DeviceAuthorizationEndpoint = null;
-        o.BackchannelMaxRetryAttempts = 0;
-        configure?.Invoke(o);
-    });
+    private static AuthTestHost StartWithDiscovery(Action<DeviceAuthOptions>? configure = null, Action<IServiceCollection>? services = null) => AuthTestHost.Start(
+        o =>
+        {
+            o.TokenEndpoint = null;
+            o.DeviceAuthorizationEndpoint = null;
+            o.BackchannelMaxRetryAttempts = 0;
+            configure?.Invoke(o);
+        },
+        services);
 
     private static void ServeMetadata(AuthTestHost host, string path, string? issuer = null, TimeSpan? delay = null, bool revocation = false)
     {
@@ -40,14 +43,20 @@ public sealed class DiscoveryTests
 
     private static int Calls(AuthTestHost host, string path) => host.Idp.LogEntries.Count(e => e.RequestMessage.Path == path);
 
-    [Fact]
-    public async Task Refresh_Rfc8414Document_GivesTheTokenEndpoint()
+    /// <summary>An RFC 8414 document that names /oauth/token, which refreshes Access1 to Access2.</summary>
+    private static async Task ServeRefreshThroughDiscoveryAsync(AuthTestHost host)
     {
-        await using var host = StartWithDiscovery();
         ServeMetadata(host, Rfc8414);
         host.Idp.Given(Request.Create().WithPath("/oauth/token")).RespondWith(Response.Create().WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)));
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access2);
+    }
+
+    [Fact]
+    public async Task Refresh_Rfc8414Document_GivesTheTokenEndpoint()
+    {
+        await using var host = StartWithDiscovery();
+        await ServeRefreshThroughDiscoveryAsync(host);
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
 
@@ -169,5 +178,63 @@ public sealed class DiscoveryTests
         Assert.Contains("client_id=cli", body, StringComparison.Ordinal);
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
         Assert.Equal(SessionState.SignedOut, host.Session.State);
+    }
+
+    [Fact]
+    public async Task Refresh_AppMemoryCacheWithSizeLimit_DiscoversAndRefreshes()
+    {
+        // The application's own cache, with a size limit: every entry without a size throws there.
+        await using var host = StartWithDiscovery(services: s => s.AddMemoryCache(o => o.SizeLimit = 100));
+        await ServeRefreshThroughDiscoveryAsync(host);
+
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Calls(host, Rfc8414));
+        Assert.Equal(1, Calls(host, "/oauth/token"));
+        Assert.Equal("Bearer " + Access2, host.Api.LogEntries[^1].RequestMessage.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task Discovery_CacheDuration_ExpiresOnTheInjectedClock()
+    {
+        await using var host = StartWithDiscovery(o => o.DiscoveryCacheDuration = TimeSpan.FromMinutes(10));
+        ServeMetadata(host, Rfc8414);
+        host.Idp.Given(Request.Create().WithPath("/oauth/device")).RespondWith(Response.Create().WithBodyAsJson(new { error = "invalid_client" }).WithStatusCode(401));
+        Task SignIn() => Assert.ThrowsAsync<DeviceAuthorizationException>(() => host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+
+        await SignIn();
+        host.Time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromTicks(1));
+        await SignIn();
+        Assert.Equal(1, Calls(host, Rfc8414));
+
+        host.Time.Advance(TimeSpan.FromTicks(1));
+        await SignIn();
+        Assert.Equal(2, Calls(host, Rfc8414));
+    }
+
+    [Fact]
+    public async Task Discovery_TwoClientsOfOneAuthority_ShareOneFetch()
+    {
+        AuthTestHost? started = null;
+        await using var host = StartWithDiscovery(services: s => s.AddHttpClient("second", c => c.BaseAddress = new Uri("http://127.0.0.1:1/"))
+            .AddDeviceAuthHandler(o =>
+            {
+                o.Authority = started!.Idp.Url;
+                o.ClientId = "second";
+                o.StorageDirectory = started.Directory;
+            })
+            .UseMemoryTokenStore());
+        started = host;
+        ServeMetadata(host, Rfc8414, delay: TimeSpan.FromMilliseconds(50));
+        host.Idp.Given(Request.Create().WithPath("/oauth/device")).RespondWith(Response.Create().WithBodyAsJson(new { error = "invalid_client" }).WithStatusCode(401));
+        var second = host.Provider.GetRequiredKeyedService<DeviceAuthSession>("second");
+
+        var first = Assert.ThrowsAsync<DeviceAuthorizationException>(() => host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        var other = Assert.ThrowsAsync<DeviceAuthorizationException>(() => second.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await Task.WhenAll(first, other);
+
+        Assert.Equal(1, Calls(host, Rfc8414));
+        Assert.Equal(2, Calls(host, "/oauth/device"));
     }
 }

@@ -57,6 +57,36 @@ public sealed class FileRefreshLockTests : IDisposable
         Assert.Null(lease.FencingToken);
     }
 
+    [Fact]
+    public async Task AcquireAsync_DirectoryUnderARegularFile_ThrowsTransientTokenStoreException()
+    {
+        Directory.CreateDirectory(_directory);
+        var file = Path.Combine(_directory, "file");
+        await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+        var refreshLock = new FileRefreshLock(Path.Combine(file, "sub"));
+
+        var ex = await Assert.ThrowsAsync<TokenStoreException>(() => refreshLock.AcquireAsync("key", TestContext.Current.CancellationToken).AsTask());
+
+        Assert.True(ex.IsTransient);
+        Assert.Contains(refreshLock.PathFor("key"), ex.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_LockPathIsADirectory_ThrowsAtOnceInsteadOfWaitingForTheTimeout()
+    {
+        // A timeout the test would notice: the failure must not be mistaken for another holder.
+        var refreshLock = new FileRefreshLock(_directory, TimeSpan.FromMinutes(10));
+        Directory.CreateDirectory(refreshLock.PathFor("key"));
+
+        var ex = await Assert.ThrowsAsync<TokenStoreException>(() => refreshLock.AcquireAsync("key", TestContext.Current.CancellationToken).AsTask());
+
+        Assert.True(ex.IsTransient);
+
+        // The in-process queue was released: a second attempt fails the same way instead of hanging.
+        await Assert.ThrowsAsync<TokenStoreException>(() => refreshLock.AcquireAsync("key", TestContext.Current.CancellationToken).AsTask());
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

@@ -78,7 +78,9 @@ public sealed class RotationTests
     public async Task Refresh_InvalidGrantButAnotherProcessRotatedMeanwhile_AdoptsInsteadOfSigningOut()
     {
         var store = new ChangesAfterFirstRead();
-        await using var host = AuthTestHost.Start(services: s => s.AddSingleton<ITokenStore>(store));
+        await using var host = AuthTestHost.Start(services: s => s
+            .AddSingleton<ITokenStore>(store)
+            .AddKeyedSingleton<IRefreshLock>(AuthTestHost.ClientName, new InProcessRefreshLock()));
         store.Key = host.Session.StoreKey;
         store.First = new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1 };
         store.Later = new TokenSet(Access2, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh2 };

@@ -45,13 +45,24 @@ public sealed class FileRefreshLock : IRefreshLock
 
     /// <inheritdoc />
     /// <exception cref="TimeoutException">Another process held the lock for longer than <see cref="Timeout"/>.</exception>
+    /// <exception cref="TokenStoreException">The directory or the lock file cannot be created or
+    /// opened (no permission, a path under a regular file, a read-only disk). Reported as transient:
+    /// the session keeps its tokens, and the next refresh tries again.</exception>
     public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
         var inProcess = await InProcess.AcquireAsync(path, cancellationToken).ConfigureAwait(false);
         try
         {
-            OwnerOnly.CreateDirectory(Directory);
+            try
+            {
+                OwnerOnly.CreateDirectory(Directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw CannotOpen(path, ex);
+            }
+
             var started = TimeProvider.System.GetTimestamp();
             var delay = FirstRetryDelay;
             while (true)
@@ -101,11 +112,21 @@ public sealed class FileRefreshLock : IRefreshLock
         {
             return new FileStream(path, options);
         }
-        catch (IOException)
+        catch (IOException ex) when (ex.GetType() == typeof(IOException))
         {
+            // The lock is held: the sharing violation (Windows) or EWOULDBLOCK from flock (Unix)
+            // is a plain IOException. Its subtypes and UnauthorizedAccessException mean the file
+            // cannot be had at all, and waiting would only delay the error until the timeout.
             return null;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw CannotOpen(path, ex);
+        }
     }
+
+    private static TokenStoreException CannotOpen(string path, Exception ex) =>
+        new($"The refresh lock file {path} cannot be created or opened: {ex.Message}", isTransient: true, ex);
 
     /// <summary>No fencing token: the OS keeps the lock until it is released or the process exits.</summary>
     private sealed class Lease(string key, FileStream file, IAsyncDisposable inProcess) : IRefreshLease

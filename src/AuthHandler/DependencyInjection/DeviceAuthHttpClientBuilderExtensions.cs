@@ -86,10 +86,40 @@ public static class DeviceAuthHttpClientBuilderExtensions
     }
 
     /// <summary>Keeps this client's tokens in the store that <paramref name="factory"/> creates.</summary>
+    /// <remarks>
+    /// The library pairs <see cref="FileTokenStore"/> with <see cref="FileRefreshLock"/> and
+    /// <see cref="MemoryTokenStore"/> with <see cref="InProcessRefreshLock"/>. Any other store needs a
+    /// lock chosen with <see cref="UseRefreshLock"/> (or an <see cref="IRefreshLock"/> service);
+    /// without one the application fails at start, because a lock that covers fewer holders than
+    /// the store lets two of them redeem the same refresh token.
+    /// </remarks>
     /// <param name="builder">The device-auth builder.</param>
     /// <param name="factory">Creates the store, once.</param>
     /// <returns>The same builder.</returns>
     public static IDeviceAuthBuilder UseTokenStore(this IDeviceAuthBuilder builder, Func<IServiceProvider, ITokenStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
+        return builder;
+    }
+
+    /// <summary>
+    /// Holds this client's refreshes under the lock that <paramref name="factory"/> creates. The
+    /// session holds it across read → refresh → write, so it must cover every process or machine
+    /// that uses the same store entry: otherwise two of them can redeem one refresh token, and a
+    /// server that rotates refresh tokens may revoke the sign-in for it (RFC 9700 §4.14).
+    /// </summary>
+    /// <remarks>
+    /// Needed with a store of your own (a database, a distributed cache). For a store that only this
+    /// process uses, say so with <c>UseRefreshLock(_ =&gt; new InProcessRefreshLock())</c>. The file
+    /// and memory stores come with the right lock (<see cref="FileRefreshLock"/> beside the files,
+    /// <see cref="InProcessRefreshLock"/>), which this replaces.
+    /// </remarks>
+    /// <param name="builder">The device-auth builder.</param>
+    /// <param name="factory">Creates the lock, once.</param>
+    /// <returns>The same builder.</returns>
+    public static IDeviceAuthBuilder UseRefreshLock(this IDeviceAuthBuilder builder, Func<IServiceProvider, IRefreshLock> factory)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
@@ -110,8 +140,10 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.AddOptions<DeviceAuthOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsAttributeValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceAuthOptions>, DeviceAuthOptionsValidator>());
+        services.AddOptions<RefreshLockRequirement>(name).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefreshLockRequirement>, RefreshLockRequirementValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMemoryCache();
+        services.TryAddSingleton<DiscoveryCache>();
         services.AddMetrics();
         services.TryAddSingleton<DeviceAuthMetrics>();
         services.TryAddSingleton<InProcessRefreshLock>();

@@ -133,7 +133,11 @@ public sealed class DeviceAuthOptions
 
     /// <summary>
     /// Gets or sets the directory of the persisted device id and, with the default
-    /// <see cref="FileTokenStore"/>, of the token files. Created owner-only on Unix.
+    /// <see cref="FileTokenStore"/>, of the token files. Created owner-only on Unix, when first
+    /// needed: with another store and an explicit <see cref="DeviceHeaderOptions.DeviceId"/> (or
+    /// device headers off) it is never touched. A directory that cannot be written never fails
+    /// client creation; the file store reports it as a <see cref="TokenStoreException"/> where it
+    /// is used.
     /// </summary>
     /// <value>The default value is <c>AuthHandler</c> in the user's application-data directory (<c>~/.config/AuthHandler</c> on Linux).</value>
     public string? StorageDirectory { get; set; }

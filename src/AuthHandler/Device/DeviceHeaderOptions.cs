@@ -35,6 +35,8 @@ public sealed class DeviceHeaderOptions
     /// <summary>
     /// Gets or sets the device id. When not set, a random id is created once and kept in the file
     /// <c>device_id</c> in <see cref="DeviceAuthOptions.StorageDirectory"/> (owner-only on Unix).
+    /// A corrupted file is replaced with a new id; a file that cannot be read or written gives the
+    /// process an id of its own until it exits. Either is logged once, and neither is an error.
     /// </summary>
     public string? DeviceId { get; set; }
 

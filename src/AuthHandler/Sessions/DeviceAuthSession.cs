@@ -98,19 +98,40 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <summary>Gets when the current access token expires, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? AccessTokenExpiresAt => _state.Snapshot?.Tokens.ExpiresAt;
 
+    /// <summary>The lock the session holds across read → refresh → write (tests check the choice).</summary>
+    internal IRefreshLock RefreshLock => _refreshLock;
+
     /// <summary>Why the session is signed out, when it signed itself out.</summary>
     internal UnauthorizedReason? SignedOutReason => _state.SignedOutReason;
 
     /// <summary>
     /// Signs the session in with tokens obtained elsewhere: stores them and uses them for the
-    /// next request.
+    /// next request. The tokens are checked before anything is stored.
     /// </summary>
     /// <param name="tokens">The tokens.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
-    public async Task SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
+    /// <exception cref="ArgumentException">The access token is not an RFC 6750 §2.1 <c>b64token</c>
+    /// (letters, digits, <c>-._~+/</c>, then any <c>=</c>), or, without
+    /// <see cref="DeviceAuthOptions.AuthorizationScheme"/>, the token type is not <c>Bearer</c>.
+    /// Nothing is stored.</exception>
+    /// <exception cref="TokenStoreException">The store (or the lock beside it) cannot be written.
+    /// The session does not use the tokens: either they are stored and in use, or neither.</exception>
+    public Task SetTokensAsync(TokenSet tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if (!_schedule.CanSend(tokens))
+        {
+            throw new ArgumentException("The access token is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =) with the Bearer type, so it cannot be sent in a header; set DeviceAuthOptions.AuthorizationScheme to send another type with its own scheme.", nameof(tokens));
+        }
+
+        return StoreAndUseAsync(tokens, cancellationToken);
+    }
+
+    /// <summary>Stores the tokens under the refresh lock, then uses them; a store failure leaves the session as it was.</summary>
+    private async Task StoreAndUseAsync(TokenSet tokens, CancellationToken cancellationToken)
+    {
         var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
         await using (lease.ConfigureAwait(false))
         {
@@ -127,11 +148,14 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Stops polling at once.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    /// <exception cref="TokenStoreException">The user approved, but the store (or the lock beside
+    /// it) cannot be written, for example an unwritable <see cref="DeviceAuthOptions.StorageDirectory"/>.
+    /// The session does not use the tokens; sign in again once the store can be written.</exception>
     public async Task SignInAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onDeviceCode);
         var tokens = await _signIn.RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
-        await SetTokensAsync(tokens, cancellationToken).ConfigureAwait(false);
+        await StoreAndUseAsync(tokens, cancellationToken).ConfigureAwait(false);
         Log.SignedIn(_logger, Name);
     }
 
@@ -143,6 +167,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     /// <exception cref="InvalidOperationException"><see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
     /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    /// <exception cref="TokenStoreException">The user approved, but the store cannot be written; the session does not use the tokens.</exception>
     public Task SignInAsync(CancellationToken cancellationToken = default) =>
         SignInAsync(_onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback."), cancellationToken);
 
@@ -278,17 +303,18 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
         }
 
-        var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-        await using (lease.ConfigureAwait(false))
+        try
         {
-            try
+            var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+            await using (lease.ConfigureAwait(false))
             {
                 await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.StoreWriteFailed(_logger, Name, ex);
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // No caller to report to: the user approved, so the tokens serve this process.
+            Log.StoreWriteFailed(_logger, Name, ex);
         }
 
         Log.SignedIn(_logger, Name);

@@ -3,7 +3,6 @@ using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Sessions.Internal;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
@@ -14,11 +13,16 @@ namespace AuthHandler.DependencyInjection.Internal;
 
 internal static class DeviceAuthSessionFactory
 {
-    /// <summary>The device headers of a client, computed once; shared by its requests and its back channel.</summary>
+    /// <summary>
+    /// The device headers of a client, computed once; shared by its requests and its back channel.
+    /// Invariant 12: nothing here throws because of a local file. The device id degrades (a new or a
+    /// process-local id); the stores create their files on first use, where a failure is a
+    /// <see cref="TokenStoreException"/>.
+    /// </summary>
     public static DeviceHeaderSet CreateDeviceHeaders(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-        return DeviceHeaderSet.Create(options.DeviceHeaders, StorageDirectory(options));
+        return DeviceHeaderSet.Create(options.DeviceHeaders, StorageDirectory(options), Logger(services));
     }
 
     /// <summary>How the client's requests are authorized: what the handler needs, and nothing of the session's state.</summary>
@@ -43,9 +47,11 @@ internal static class DeviceAuthSessionFactory
 
     public static DeviceAuthSession Create(IServiceProvider services, string name)
     {
-        // Get validates: a misconfigured client fails here with OptionsValidationException.
+        // Get validates: a misconfigured client fails here with OptionsValidationException, and so
+        // does a store of the app's own without a refresh lock chosen for it.
         var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
+        _ = services.GetRequiredService<IOptionsMonitor<RefreshLockRequirement>>().Get(name);
+        var logger = Logger(services);
         var metrics = services.GetRequiredService<DeviceAuthMetrics>();
         var deviceHeaders = services.GetRequiredKeyedService<DeviceHeaderSet>(name);
         var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
@@ -62,20 +68,16 @@ internal static class DeviceAuthSessionFactory
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<IMemoryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
+            new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
 
         // Per client first, then the application's store, then a file store beside the device id.
-        var store = services.GetKeyedService<ITokenStore>(name)
-            ?? services.GetService<ITokenStore>()
-            ?? new FileTokenStore(StorageDirectory(options));
-
-        // The lock must cover every holder of the refresh token: other processes with the file store.
-        var refreshLock = services.GetKeyedService<IRefreshLock>(name)
-            ?? services.GetService<IRefreshLock>()
-            ?? (store is FileTokenStore fileStore
-                ? new FileRefreshLock(fileStore.Directory, options.RefreshLockTimeout)
-                : services.GetRequiredService<InProcessRefreshLock>());
+        // The lock: the one the application chose, else the one that covers every holder of the
+        // store's refresh token (validated above: there is one).
+        var store = TokenCoordination.RegisteredStore(services, name) ?? new FileTokenStore(StorageDirectory(options));
+        var refreshLock = TokenCoordination.RegisteredLock(services, name)
+            ?? TokenCoordination.DefaultLock(services, store, options)
+            ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
         var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme);
@@ -99,6 +101,9 @@ internal static class DeviceAuthSessionFactory
             Metrics = metrics,
         });
     }
+
+    private static ILogger Logger(IServiceProvider services) =>
+        (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
 
     private static string StorageDirectory(DeviceAuthOptions options) => options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using AuthHandler.Protocol.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Device.Internal;
 
@@ -16,7 +17,12 @@ internal sealed class DeviceHeaderSet
 
     public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
 
-    public static DeviceHeaderSet Create(DeviceHeaderOptions options, string storageDirectory)
+    /// <summary>
+    /// The headers for <paramref name="options"/>. Without an explicit device id, the id comes from
+    /// the file in <paramref name="storageDirectory"/>, which never throws: a broken file degrades
+    /// to a new or a process-local id and is logged through <paramref name="logger"/>.
+    /// </summary>
+    public static DeviceHeaderSet Create(DeviceHeaderOptions options, string storageDirectory, ILogger logger)
     {
         if (!options.Enabled)
         {
@@ -32,7 +38,7 @@ internal sealed class DeviceHeaderSet
             new(prefix + "Name", Clean(options.DeviceName ?? Environment.MachineName)),
             new(prefix + "Model", Clean($"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}")),
             new(prefix + "OS-Version", Clean(Environment.OSVersion.VersionString)),
-            new(prefix + "Id", Clean(options.DeviceId ?? DeviceIdFile.GetOrCreate(storageDirectory))),
+            new(prefix + "Id", Clean(options.DeviceId ?? DeviceIdFile.GetOrCreate(storageDirectory, logger))),
         };
 
         foreach (var (name, value) in options.AdditionalHeaders)

@@ -5,8 +5,8 @@ namespace AuthHandler.Diagnostics.Internal;
 
 /// <summary>
 /// Every log line the library writes. Event ids are stable. No token, code or secret is ever an
-/// argument here: the only values are client names, counts, durations, OAuth error codes and
-/// status codes.
+/// argument here: the only values are client names, counts, durations, OAuth error codes,
+/// status codes and local file paths.
 /// </summary>
 internal static partial class Log
 {
@@ -89,4 +89,14 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Warning, "Client {ClientName} did not follow a {StatusCode} redirect ({Reason}); returning it to the caller")]
     public static partial void RedirectNotFollowed(ILogger logger, string clientName, int statusCode, RedirectRefusal reason);
+
+    // The device id is not a secret, but it identifies the device, so it is never an argument.
+    [LoggerMessage(27, LogLevel.Warning, "The device id file {Path} was corrupted and now holds a new device id; the server sees this device as a new one")]
+    public static partial void DeviceIdReplaced(ILogger logger, string path);
+
+    [LoggerMessage(28, LogLevel.Warning, "The device id file {Path} cannot be read or written; this process uses a device id of its own until it exits")]
+    public static partial void DeviceIdNotPersisted(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(29, LogLevel.Warning, "The stored access token of client {ClientName} cannot be sent (not an RFC 6750 token, or not a Bearer token); it is treated as expired")]
+    public static partial void StoredTokenUnusable(ILogger logger, string clientName);
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using AuthHandler.Device.Internal;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace AuthHandler.Protocol.Internal;
 
@@ -11,10 +10,7 @@ namespace AuthHandler.Protocol.Internal;
 /// </summary>
 internal sealed class DiscoveryClient
 {
-    // One gate for the shared cache, so two sessions of one authority also share one fetch.
-    private static readonly Lock CacheGate = new();
-
-    private readonly IMemoryCache _cache;
+    private readonly DiscoveryCache _cache;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly string _backchannelName;
     private readonly DeviceHeaderSet _deviceHeaders;
@@ -23,7 +19,7 @@ internal sealed class DiscoveryClient
     private readonly TimeProvider _time;
 
     public DiscoveryClient(
-        IMemoryCache cache,
+        DiscoveryCache cache,
         IHttpClientFactory httpClientFactory,
         string backchannelName,
         DeviceHeaderSet deviceHeaders,
@@ -40,39 +36,9 @@ internal sealed class DiscoveryClient
         _time = time;
     }
 
-    public Task<AuthorizationServerMetadata> GetAsync(string authority, CancellationToken cancellationToken)
-    {
-        var key = "AuthHandler.Discovery:" + authority;
-        Task<AuthorizationServerMetadata>? fetch;
-        lock (CacheGate)
-        {
-            if (!_cache.TryGetValue(key, out fetch) || fetch is null)
-            {
-                // Not the caller's token: other callers share this fetch.
-                fetch = FetchAsync(authority);
-                _cache.Set(key, fetch, _cacheDuration);
-                _ = fetch.ContinueWith(
-                    (failed, state) => Forget((string)state!, failed),
-                    key,
-                    CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-            }
-        }
-
-        return fetch.WaitAsync(cancellationToken);
-    }
-
-    private void Forget(string key, Task<AuthorizationServerMetadata> failed)
-    {
-        lock (CacheGate)
-        {
-            if (_cache.TryGetValue(key, out Task<AuthorizationServerMetadata>? cached) && ReferenceEquals(cached, failed))
-            {
-                _cache.Remove(key);
-            }
-        }
-    }
+    /// <summary>The metadata of <paramref name="authority"/>; the shared fetch runs without the caller's token.</summary>
+    public Task<AuthorizationServerMetadata> GetAsync(string authority, CancellationToken cancellationToken) =>
+        _cache.GetOrFetch(authority, _cacheDuration, () => FetchAsync(authority)).WaitAsync(cancellationToken);
 
     /// <summary>RFC 8414 §3 inserts the well-known segment before the issuer's path; OIDC Discovery appends it.</summary>
     internal static Uri[] WellKnownUris(Uri authority)

@@ -1,3 +1,5 @@
+using AuthHandler.Storage.Internal;
+
 namespace AuthHandler.Protocol.Internal;
 
 /// <summary>A successful RFC 6749 §5.1 token response, as the server sent it.</summary>
@@ -18,18 +20,18 @@ internal sealed class TokenResponse
     /// <summary>
     /// Turns the response into a token set received at <paramref name="now"/>. A response without
     /// a refresh token keeps the refresh token of <paramref name="previous"/> (RFC 6749 §6: the server may
-    /// leave the refresh token unchanged).
+    /// leave the refresh token unchanged). The expiries saturate rather than overflow.
     /// </summary>
     public TokenSet ToTokenSet(DateTimeOffset now, TimeSpan defaultLifetime, TokenSet? previous)
     {
         var keepPrevious = RefreshToken is null && previous is not null;
-        return new TokenSet(AccessToken, now + (ExpiresIn ?? defaultLifetime))
+        return new TokenSet(AccessToken, SaturatingTime.Add(now, ExpiresIn ?? defaultLifetime))
         {
             TokenType = string.IsNullOrEmpty(TokenType) ? "Bearer" : TokenType,
             RefreshToken = keepPrevious ? previous!.RefreshToken : RefreshToken,
             RefreshTokenExpiresAt = keepPrevious
                 ? previous!.RefreshTokenExpiresAt
-                : RefreshTokenExpiresIn is { } refreshLifetime ? now + refreshLifetime : null,
+                : RefreshTokenExpiresIn is { } refreshLifetime ? SaturatingTime.Add(now, refreshLifetime) : null,
             Scope = Scope ?? previous?.Scope,
             IssuedAt = now,
         };

@@ -1,3 +1,6 @@
+using AuthHandler.Protocol.Internal;
+using AuthHandler.Storage.Internal;
+
 namespace AuthHandler.Sessions.Internal;
 
 /// <summary>
@@ -39,10 +42,20 @@ internal sealed class RefreshSchedule
             skew = Min(skew, lifetime / 4);
         }
 
-        var mustRefreshAt = tokens.ExpiresAt - skew;
-        var refreshAt = Min(tokens.ExpiresAt - window, mustRefreshAt);
+        // Saturating: an expiry near DateTimeOffset.MinValue (a stored 0001-01-01) reads as
+        // expired and is refreshed, instead of throwing on every request (invariant 12).
+        var mustRefreshAt = SaturatingTime.Subtract(tokens.ExpiresAt, skew);
+        var refreshAt = Min(SaturatingTime.Subtract(tokens.ExpiresAt, window), mustRefreshAt);
         return new TokenSnapshot(tokens, header, refreshAt, mustRefreshAt);
     }
+
+    /// <summary>
+    /// Whether these tokens may go into a header (invariant 10): an RFC 6750 b64token, and a Bearer
+    /// type unless the app chose the scheme. Tokens from a store (tampered, or written by an older
+    /// version) and from the app are held to the rules a server's answer is held to.
+    /// </summary>
+    public bool CanSend(TokenSet tokens) =>
+        AccessTokenSyntax.IsValid(tokens.AccessToken) && (_schemeOverride is not null || AccessTokenSyntax.IsSupportedType(tokens.TokenType));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

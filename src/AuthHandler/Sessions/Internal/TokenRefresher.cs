@@ -54,7 +54,19 @@ internal sealed class TokenRefresher
     {
         try
         {
-            var lease = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            IRefreshLease lease;
+            try
+            {
+                lease = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenStoreException ex) when (_refreshLock is FileRefreshLock)
+            {
+                // The lock file cannot be created, so neither can a token file beside it. Any other
+                // lock's failure (Redis down) says nothing about the store and stays a plain
+                // transient failure: reading the store as well would only double the wait.
+                return await WithoutLockAsync(replacing, ex, cancellationToken).ConfigureAwait(false);
+            }
+
             await using (lease.ConfigureAwait(false))
             {
                 return await RefreshLockedAsync(replacing, lease, cancellationToken).ConfigureAwait(false);
@@ -89,8 +101,10 @@ internal sealed class TokenRefresher
             return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
         }
 
-        var storedSnapshot = _schedule.CreateSnapshot(stored);
-        if (stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+        // A stored access token that cannot go into a header (tampered, or written by an older
+        // version) is treated as expired: refreshed if it can be, never sent, never kept.
+        var storedSnapshot = UsableSnapshot(stored);
+        if (storedSnapshot is not null && stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
         {
             if (replacing is not null)
             {
@@ -187,8 +201,14 @@ internal sealed class TokenRefresher
         var latest = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
         if (latest is not null && latest.RefreshToken != stored.RefreshToken)
         {
+            if (UsableSnapshot(latest) is not { } adopted)
+            {
+                // Not signed out: the newer refresh token is alive, and the next refresh redeems it.
+                return RefreshOutcome.Failed(new TokenEndpointException(TokenEndpointFailure.Transient, "The store holds newer tokens whose access token cannot be sent; the next refresh replaces them."));
+            }
+
             Log.AdoptedStoredTokens(_logger, _name);
-            return RefreshOutcome.Token(_schedule.CreateSnapshot(latest));
+            return RefreshOutcome.Token(adopted);
         }
 
         Log.RefreshRejected(_logger, _name, error.Code);
@@ -219,6 +239,52 @@ internal sealed class TokenRefresher
         {
             Log.StoreWriteFailed(_logger, _name, ex);
         }
+    }
+
+    /// <summary>The snapshot of tokens read from a store, or null when their access token must not reach a header.</summary>
+    private TokenSnapshot? UsableSnapshot(TokenSet tokens)
+    {
+        if (_schedule.CanSend(tokens))
+        {
+            return _schedule.CreateSnapshot(tokens);
+        }
+
+        Log.StoredTokenUnusable(_logger, _name);
+        return null;
+    }
+
+    /// <summary>
+    /// The file refresh lock cannot be had (an unwritable storage directory). Reading redeems
+    /// nothing, so the store can still say that there is nothing to refresh (signed out, rather
+    /// than a transient error on every request) or that it holds a token that needs no refresh.
+    /// Redeeming a refresh token without the lock could race another process (RFC 9700 §4.14),
+    /// so anything else is a transient failure.
+    /// </summary>
+    private async Task<RefreshOutcome> WithoutLockAsync(TokenSnapshot? replacing, TokenStoreException lockFailure, CancellationToken cancellationToken)
+    {
+        TokenSet? stored;
+        try
+        {
+            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex) when (!ex.IsTransient)
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+        }
+
+        if (stored is null && replacing is null)
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
+        }
+
+        var storedSnapshot = stored is null ? null : UsableSnapshot(stored);
+        if (storedSnapshot is not null && stored!.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+        {
+            return RefreshOutcome.Token(storedSnapshot);
+        }
+
+        Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
+        return RefreshOutcome.Failed(lockFailure, storedSnapshot);
     }
 
     /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>

@@ -1,3 +1,5 @@
+using AuthHandler.Storage.Internal;
+
 namespace AuthHandler.Sessions.Internal;
 
 /// <summary>
@@ -124,7 +126,7 @@ internal sealed class TokenState
 
         var asked = (outcome.Failure as TokenEndpointException)?.RetryAfter;
         var delay = asked > retryDelay ? asked.Value : retryDelay;
-        Volatile.Write(ref _backgroundRetryAtTicks, (now + delay).UtcTicks);
+        Volatile.Write(ref _backgroundRetryAtTicks, SaturatingTime.Add(now, delay).UtcTicks);
         return (outcome, false);
     }
 }

@@ -5,7 +5,8 @@ namespace AuthHandler.Storage.Internal;
 /// <summary>
 /// The token format of <see cref="FileTokenStore"/>, and of AuthHandler.Redis before it
 /// protects the value. Unknown fields are ignored and every field but the access token and its
-/// expiry is optional, so entries written by newer or older versions still load.
+/// expiry is optional, so entries written by newer or older versions still load. An instant that
+/// cannot be read counts as long past (see <see cref="StoredInstantConverter"/>).
 /// </summary>
 internal sealed class StoredTokens
 {
@@ -21,18 +22,21 @@ internal sealed class StoredTokens
     public string? TokenType { get; set; }
 
     [JsonPropertyName("expires_at")]
+    [JsonConverter(typeof(StoredInstantConverter))]
     public DateTimeOffset? ExpiresAt { get; set; }
 
     [JsonPropertyName("refresh_token")]
     public string? RefreshToken { get; set; }
 
     [JsonPropertyName("refresh_token_expires_at")]
+    [JsonConverter(typeof(StoredInstantConverter))]
     public DateTimeOffset? RefreshTokenExpiresAt { get; set; }
 
     [JsonPropertyName("scope")]
     public string? Scope { get; set; }
 
     [JsonPropertyName("issued_at")]
+    [JsonConverter(typeof(StoredInstantConverter))]
     public DateTimeOffset? IssuedAt { get; set; }
 
     public static StoredTokens From(TokenSet tokens) => new()

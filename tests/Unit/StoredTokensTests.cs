@@ -1,0 +1,62 @@
+using System.Text;
+using System.Text.Json;
+using AuthHandler.Storage.Internal;
+
+namespace AuthHandler.Tests.Unit;
+
+public sealed class StoredTokensTests
+{
+    private static StoredTokens Read(string json) =>
+        JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(json), StoredTokensJsonContext.Default.StoredTokens)!;
+
+    [Theory]
+    [InlineData("\"0001-01-01T00:00:00+05:00\"")]
+    [InlineData("\"9999-12-31T23:00:00-05:00\"")]
+    [InlineData("\"tomorrow\"")]
+    [InlineData("\"\"")]
+    [InlineData("1767268800")]
+    [InlineData("{\"at\":1}")]
+    [InlineData("[1,2]")]
+    [InlineData("true")]
+    public void Deserialize_UnreadableInstants_ReadAsMinValue(string value)
+    {
+        var stored = Read($$"""{"access_token":"a","expires_at":{{value}},"refresh_token":"r","refresh_token_expires_at":{{value}},"issued_at":{{value}},"scope":"read"}""");
+
+        Assert.Equal(DateTimeOffset.MinValue, stored.ExpiresAt);
+        Assert.Equal(DateTimeOffset.MinValue, stored.RefreshTokenExpiresAt);
+        Assert.Equal(DateTimeOffset.MinValue, stored.IssuedAt);
+        Assert.Equal("r", stored.RefreshToken);
+        Assert.Equal("read", stored.Scope);
+    }
+
+    [Fact]
+    public void Deserialize_NullAndMissingInstants_StayNull()
+    {
+        var stored = Read("""{"access_token":"a","expires_at":null}""");
+
+        Assert.Null(stored.ExpiresAt);
+        Assert.Null(stored.RefreshTokenExpiresAt);
+        Assert.Null(stored.IssuedAt);
+        Assert.Null(stored.ToTokenSet());
+    }
+
+    [Fact]
+    public void SerializeThenDeserialize_InstantsWithOffsets_RoundTrip()
+    {
+        var expiresAt = new DateTimeOffset(2026, 1, 1, 13, 0, 0, TimeSpan.FromHours(2));
+        var tokens = new TokenSet("a", expiresAt)
+        {
+            RefreshToken = "r",
+            RefreshTokenExpiresAt = DateTimeOffset.MaxValue,
+            IssuedAt = DateTimeOffset.MinValue,
+        };
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
+        var loaded = Read(Encoding.UTF8.GetString(bytes)).ToTokenSet()!;
+
+        Assert.Equal(expiresAt, loaded.ExpiresAt);
+        Assert.Equal(expiresAt.Offset, loaded.ExpiresAt.Offset);
+        Assert.Equal(DateTimeOffset.MaxValue, loaded.RefreshTokenExpiresAt);
+        Assert.Equal(DateTimeOffset.MinValue, loaded.IssuedAt);
+    }
+}
