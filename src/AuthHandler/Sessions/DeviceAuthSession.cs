@@ -293,31 +293,6 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
             return outcome;
         }
 
-        TokenSet tokens;
-        try
-        {
-            tokens = await _signIn.RunDeviceFlowAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeviceAuthorizationException ex)
-        {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
-        }
-
-        try
-        {
-            var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
-            await using (lease.ConfigureAwait(false))
-            {
-                await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // No caller to report to: the user approved, so the tokens serve this process.
-            Log.StoreWriteFailed(_logger, Name, ex);
-        }
-
-        Log.SignedIn(_logger, Name);
-        return RefreshOutcome.Token(_schedule.CreateSnapshot(tokens));
+        return await _signIn.SignInOnDemandAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -88,8 +88,15 @@ internal static class DeviceAuthSessionFactory
             Store = store,
             RefreshLock = refreshLock,
             Schedule = schedule,
-            Refresher = new TokenRefresher(name, storeKey, store, refreshLock, server, tokenClient, schedule, options.DefaultTokenLifetime, time, logger),
-            SignIn = new SignInFlow(name, deviceFlow, server, tokenClient, logger, metrics),
+            Refresher = new TokenRefresher(
+                name,
+                storeKey,
+                store,
+                refreshLock,
+                new TokenRedeemer(name, storeKey, store, server, tokenClient, schedule, options.DefaultTokenLifetime, time, logger),
+                time,
+                logger),
+            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
             Signals = new SessionSignals(name, options.OnUnauthorized, time, logger, metrics),
             OnDeviceCode = options.OnDeviceCode,
 

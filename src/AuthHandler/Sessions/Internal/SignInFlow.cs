@@ -12,15 +12,33 @@ namespace AuthHandler.Sessions.Internal;
 internal sealed class SignInFlow
 {
     private readonly string _name;
+    private readonly string _storeKey;
+    private readonly ITokenStore _store;
+    private readonly IRefreshLock _refreshLock;
+    private readonly RefreshSchedule _schedule;
     private readonly DeviceFlow _deviceFlow;
     private readonly AuthorizationServer _server;
     private readonly TokenEndpointClient _tokenClient;
     private readonly ILogger _logger;
     private readonly DeviceAuthMetrics _metrics;
 
-    public SignInFlow(string name, DeviceFlow deviceFlow, AuthorizationServer server, TokenEndpointClient tokenClient, ILogger logger, DeviceAuthMetrics metrics)
+    public SignInFlow(
+        string name,
+        string storeKey,
+        ITokenStore store,
+        IRefreshLock refreshLock,
+        RefreshSchedule schedule,
+        DeviceFlow deviceFlow,
+        AuthorizationServer server,
+        TokenEndpointClient tokenClient,
+        ILogger logger,
+        DeviceAuthMetrics metrics)
     {
         _name = name;
+        _storeKey = storeKey;
+        _store = store;
+        _refreshLock = refreshLock;
+        _schedule = schedule;
         _deviceFlow = deviceFlow;
         _server = server;
         _tokenClient = tokenClient;
@@ -54,6 +72,40 @@ internal sealed class SignInFlow
             activity?.SetStatus(ActivityStatusCode.Error, outcome);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Sign-in on demand: the refresh found no usable tokens, so the device flow runs through
+    /// <see cref="DeviceAuthOptions.OnDeviceCode"/>, once for all waiting requests. A store
+    /// failure has no caller to go to: it is logged and the tokens serve this process.
+    /// </summary>
+    public async Task<RefreshOutcome> SignInOnDemandAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
+    {
+        TokenSet tokens;
+        try
+        {
+            tokens = await RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeviceAuthorizationException ex)
+        {
+            return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
+        }
+
+        try
+        {
+            var lease = await _refreshLock.AcquireAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+            await using (lease.ConfigureAwait(false))
+            {
+                await _store.SetAsync(_storeKey, tokens, lease, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreWriteFailed(_logger, _name, ex);
+        }
+
+        Log.SignedIn(_logger, _name);
+        return RefreshOutcome.Token(_schedule.CreateSnapshot(tokens));
     }
 
     /// <summary>RFC 7009: revokes the refresh token at sign-out; reports a failure, never throws it.</summary>

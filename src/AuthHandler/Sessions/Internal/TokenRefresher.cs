@@ -15,10 +15,7 @@ internal sealed class TokenRefresher
     private readonly string _storeKey;
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
-    private readonly AuthorizationServer _server;
-    private readonly TokenEndpointClient _tokenClient;
-    private readonly RefreshSchedule _schedule;
-    private readonly TimeSpan _defaultLifetime;
+    private readonly TokenRedeemer _redeemer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -27,10 +24,7 @@ internal sealed class TokenRefresher
         string storeKey,
         ITokenStore store,
         IRefreshLock refreshLock,
-        AuthorizationServer server,
-        TokenEndpointClient tokenClient,
-        RefreshSchedule schedule,
-        TimeSpan defaultLifetime,
+        TokenRedeemer redeemer,
         TimeProvider time,
         ILogger logger)
     {
@@ -38,10 +32,7 @@ internal sealed class TokenRefresher
         _storeKey = storeKey;
         _store = store;
         _refreshLock = refreshLock;
-        _server = server;
-        _tokenClient = tokenClient;
-        _schedule = schedule;
-        _defaultLifetime = defaultLifetime;
+        _redeemer = redeemer;
         _time = time;
         _logger = logger;
     }
@@ -103,7 +94,7 @@ internal sealed class TokenRefresher
 
         // A stored access token that cannot go into a header (tampered, or written by an older
         // version) is treated as expired: refreshed if it can be, never sent, never kept.
-        var storedSnapshot = UsableSnapshot(stored);
+        var storedSnapshot = _redeemer.UsableSnapshot(stored);
         if (storedSnapshot is not null && stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
         {
             if (replacing is not null)
@@ -119,7 +110,7 @@ internal sealed class TokenRefresher
             // The API rejected this access token and nothing can replace it: the entry is dead.
             // Removing it keeps a signed-out session that looks at the store again from adopting
             // it, sending it, and signalling once more.
-            await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
+            await _redeemer.RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
             return RefreshOutcome.SignedOut(UnauthorizedReason.NoRefreshToken);
         }
 
@@ -128,7 +119,7 @@ internal sealed class TokenRefresher
             return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshTokenExpired);
         }
 
-        var outcome = await RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
+        var outcome = await _redeemer.RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is TokenEndpointException failure)
         {
             Log.RefreshFailed(_logger, _name, failure.Failure, (int?)failure.StatusCode, failure.Error, failure);
@@ -136,121 +127,6 @@ internal sealed class TokenRefresher
         }
 
         return outcome;
-    }
-
-    /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
-    private async Task<RefreshOutcome> RedeemAsync(TokenSet stored, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        Uri tokenEndpoint;
-        try
-        {
-            tokenEndpoint = await _server.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (DiscoveryException ex)
-        {
-            return RefreshOutcome.Failed(new TokenEndpointException(
-                ex.IsTransient ? TokenEndpointFailure.Transient : TokenEndpointFailure.ClientConfiguration,
-                ex.Message,
-                innerException: ex));
-        }
-
-        Log.RefreshStarted(_logger, _name);
-        var result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
-        switch (result.Kind)
-        {
-            case TokenResultKind.Issued:
-                return await StoreIssuedAsync(stored, result.Tokens!, lease, cancellationToken).ConfigureAwait(false);
-            case TokenResultKind.Rejected:
-                return await RejectedAsync(stored, result.Error!, lease, cancellationToken).ConfigureAwait(false);
-            case TokenResultKind.ClientMisconfigured:
-                Log.ClientConfigurationError(_logger, _name, result.Error!.Code);
-                return RefreshOutcome.Failed(result.Failure!);
-            default:
-                if (result.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
-                {
-                    await KeepIssuedRefreshTokenAsync(stored, issued, lease, cancellationToken).ConfigureAwait(false);
-                }
-
-                return RefreshOutcome.Failed(result.Failure!);
-        }
-    }
-
-    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        var next = response.ToTokenSet(now, _defaultLifetime, stored);
-        try
-        {
-            await _store.SetAsync(_storeKey, next, lease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The old refresh token may be rotated away already: the new tokens in memory are
-            // the only valid ones, so keep serving them.
-            Log.StoreWriteFailed(_logger, _name, ex);
-        }
-
-        Log.RefreshSucceeded(_logger, _name, (long)(next.ExpiresAt - now).TotalSeconds, response.RefreshToken is not null);
-        return RefreshOutcome.FromRefresh(_schedule.CreateSnapshot(next), response.RefreshToken is not null);
-    }
-
-    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        // Invariant 5: a rejection is final only if no newer refresh token arrived while we were
-        // asking (a process that shares the store but not this lock).
-        var latest = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
-        if (latest is not null && latest.RefreshToken != stored.RefreshToken)
-        {
-            if (UsableSnapshot(latest) is not { } adopted)
-            {
-                // Not signed out: the newer refresh token is alive, and the next refresh redeems it.
-                return RefreshOutcome.Failed(new TokenEndpointException(TokenEndpointFailure.Transient, "The store holds newer tokens whose access token cannot be sent; the next refresh replaces them."));
-            }
-
-            Log.AdoptedStoredTokens(_logger, _name);
-            return RefreshOutcome.Token(adopted);
-        }
-
-        Log.RefreshRejected(_logger, _name, error.Code);
-        await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
-        return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, error.Code);
-    }
-
-    /// <summary>
-    /// The server answered with a refresh token but no usable access token: with rotation the
-    /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
-    /// the current access token) and the next refresh redeems it.
-    /// </summary>
-    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
-        {
-            TokenType = stored.TokenType,
-            RefreshToken = issued,
-            Scope = stored.Scope,
-            IssuedAt = stored.IssuedAt,
-        };
-        try
-        {
-            await _store.SetAsync(_storeKey, kept, lease, cancellationToken).ConfigureAwait(false);
-            Log.KeptIssuedRefreshToken(_logger, _name);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.StoreWriteFailed(_logger, _name, ex);
-        }
-    }
-
-    /// <summary>The snapshot of tokens read from a store, or null when their access token must not reach a header.</summary>
-    private TokenSnapshot? UsableSnapshot(TokenSet tokens)
-    {
-        if (_schedule.CanSend(tokens))
-        {
-            return _schedule.CreateSnapshot(tokens);
-        }
-
-        Log.StoredTokenUnusable(_logger, _name);
-        return null;
     }
 
     /// <summary>
@@ -277,7 +153,7 @@ internal sealed class TokenRefresher
             return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
         }
 
-        var storedSnapshot = stored is null ? null : UsableSnapshot(stored);
+        var storedSnapshot = stored is null ? null : _redeemer.UsableSnapshot(stored);
         if (storedSnapshot is not null && stored!.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
         {
             return RefreshOutcome.Token(storedSnapshot);
@@ -285,18 +161,5 @@ internal sealed class TokenRefresher
 
         Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
         return RefreshOutcome.Failed(lockFailure, storedSnapshot);
-    }
-
-    /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
-    private async Task RemoveStoredAsync(IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _store.RemoveAsync(_storeKey, lease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.StoreRemoveFailed(_logger, _name, ex);
-        }
     }
 }
