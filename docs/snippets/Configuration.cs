@@ -32,7 +32,7 @@ public static class Configuration
                 options.OnDeviceCode = null;
                 options.SignInOnDemand = false;
                 options.SignInRequiredBehavior = SignInRequiredBehavior.ReturnUnauthorizedResponse;
-                options.OnUnauthorized = null;
+                options.OnSignInRequired = null;
 
                 // Who gets the token: the BaseAddress origin, plus these.
                 options.AllowedOrigins.Add("https://files.example.com");
@@ -75,7 +75,7 @@ public static class Configuration
             .AddDeviceAuthHandler(configuration.GetSection("ForecastAuth"))
 
             // Callbacks cannot come from configuration: add them in code.
-            .Configure(options => options.OnUnauthorized = signal =>
+            .Configure(options => options.OnSignInRequired = signal =>
             {
                 Console.Error.WriteLine($"Sign in again: {signal.Reason}");
                 return ValueTask.CompletedTask;

@@ -46,8 +46,8 @@ public static class GettingStarted
                     return ValueTask.CompletedTask;
                 };
 
-                // The unauthorized signal: the user must sign in again.
-                options.OnUnauthorized = signal =>
+                // The sign-in-required signal: the user must sign in again.
+                options.OnSignInRequired = signal =>
                 {
                     Console.Error.WriteLine($"Please sign in again ({signal.Reason}).");
                     return ValueTask.CompletedTask;
@@ -109,7 +109,7 @@ public static class GettingStarted
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             // No usable sign-in (never signed in, or the refresh token was rejected): the request was
-            // not sent, or the API's 401 survived one refresh. OnUnauthorized has fired (or is about to).
+            // not sent, or the API's 401 survived one refresh. OnSignInRequired has fired (or is about to).
             Console.Error.WriteLine("Run 'forecast login' first.");
             return 2;
         }
@@ -129,7 +129,7 @@ public static class GettingStarted
         var session = provider.GetRequiredKeyedService<DeviceAuthSession>(nameof(ForecastApi));
 
         // Deletes the stored tokens and revokes the refresh token (RFC 7009) when the server has a
-        // revocation endpoint. Does not raise the unauthorized signal.
+        // revocation endpoint. Does not raise the sign-in-required signal.
         RevocationResult result = await session.SignOutAsync(cancellationToken);
         Console.WriteLine($"Signed out (revocation: {result}).");
         #endregion

@@ -17,8 +17,8 @@ public static class HowRefreshWorks
         session.Refreshed += (_, refreshed) =>
             Console.WriteLine($"New access token until {refreshed.ExpiresAt:u}; refresh token rotated: {refreshed.RefreshTokenRotated}");
 
-        // The unauthorized signal: once per transition to SignedOut, before the waiting requests resume.
-        session.Unauthorized += (_, signal) =>
+        // The sign-in-required signal: once per transition to SignInRequired, before the waiting requests resume.
+        session.SignInRequired += (_, signal) =>
             Console.WriteLine($"{signal.ClientName}: sign in again ({signal.Reason}, OAuth error: {signal.Error ?? "none"})");
         #endregion
     }

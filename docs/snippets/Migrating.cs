@@ -32,7 +32,7 @@ public static class Migrating
                 options.Authority = "https://id.example.com";
                 options.ClientId = "forecast-cli";
                 options.TokenEndpoint = new Uri("https://id.example.com/oauth/token"); // what the old handler posted to
-                options.OnUnauthorized = signal =>
+                options.OnSignInRequired = signal =>
                 {
                     // What the old handler did when the refresh failed, now only when it was rejected.
                     Console.Error.WriteLine($"Please run 'forecast login' ({signal.Reason}).");

@@ -19,7 +19,7 @@ public static class Troubleshooting
             Console.WriteLine(await api.GetTodayAsync(cancellationToken));
             return 0;
         }
-        catch (AuthenticationRequiredException ex)
+        catch (SignInRequiredException ex)
         {
             // Only with SignInRequiredBehavior.ThrowException: the user must sign in again.
             Console.Error.WriteLine($"Sign in again ({ex.Reason?.ToString() ?? "signed out"}).");

@@ -43,7 +43,7 @@ public sealed class BackchannelRedirectTests
         await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
         Redirects.Answer(host.Idp, "/token", status, LocationOn(thief));
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
@@ -96,7 +96,7 @@ public sealed class BackchannelRedirectTests
         await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
         Redirects.Answer(host.Idp, "/.well-known/oauth-authorization-server", 302, LocationOn(thief));
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));

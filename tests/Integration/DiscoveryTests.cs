@@ -177,7 +177,7 @@ public sealed class DiscoveryTests
         Assert.Contains("token_type_hint=refresh_token", body, StringComparison.Ordinal);
         Assert.Contains("client_id=cli", body, StringComparison.Ordinal);
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
     }
 
     [Fact]

@@ -112,8 +112,8 @@ public sealed class FileTokenStoreTests
         Directory.CreateDirectory(host.Directory);
         await File.WriteAllTextAsync(path, content, TestContext.Current.CancellationToken);
         var before = await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken);
-        var signals = new List<UnauthorizedReason>();
-        host.Session.Unauthorized += (_, args) => signals.Add(args.Reason);
+        var signals = new List<SignInRequiredReason>();
+        host.Session.SignInRequired += (_, args) => signals.Add(args.Reason);
 
         var first = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
@@ -123,8 +123,8 @@ public sealed class FileTokenStoreTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
-        Assert.Equal([UnauthorizedReason.TokenStoreUnreadable], signals);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
+        Assert.Equal([SignInRequiredReason.TokenStoreUnreadable], signals);
         Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == StoreUnreadable);
         Assert.Equal(before, await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(0, host.TokenCalls);

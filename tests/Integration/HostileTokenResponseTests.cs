@@ -27,7 +27,7 @@ public sealed class HostileTokenResponseTests
         host.ApiAccepts(Access1);
         host.TokenEndpointAnswers(new { access_token = accessToken, token_type = "Bearer", expires_in = 3600, refresh_token = Refresh2 });
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));

@@ -102,8 +102,8 @@ public sealed class LocalFileTests
         await using var host = AuthTestHost.Start(o => o.StorageDirectory = storage, fileStore: true);
         storage = UnderARegularFile(host);
         host.ApiAccepts(Access1);
-        var signals = new List<UnauthorizedReason>();
-        host.Session.Unauthorized += (_, args) => signals.Add(args.Reason);
+        var signals = new List<SignInRequiredReason>();
+        host.Session.SignInRequired += (_, args) => signals.Add(args.Reason);
 
         using var client = host.Client;
         var response = await client.GetAsync("/data", TestContext.Current.CancellationToken);
@@ -113,8 +113,8 @@ public sealed class LocalFileTests
         // the application learns from the signal (not a transient error on every request).
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(host.Api.LogEntries);
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
-        Assert.Equal([UnauthorizedReason.NoTokens], signals);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
+        Assert.Equal([SignInRequiredReason.NoTokens], signals);
         Assert.Equal(0, host.TokenCalls);
     }
 

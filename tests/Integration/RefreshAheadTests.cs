@@ -17,7 +17,7 @@ public sealed class RefreshAheadTests
         host.ApiAccepts(Access2);
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(200));
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
-        var refreshed = new TaskCompletionSource<OnRefreshedArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refreshed = new TaskCompletionSource<RefreshedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         host.Session.Refreshed += (_, args) => refreshed.TrySetResult(args);
 
         // 4 minutes before expiry: inside the default 5-minute window, outside the 30 s skew.

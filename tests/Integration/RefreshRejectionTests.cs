@@ -13,7 +13,7 @@ public sealed class RefreshRejectionTests
     public async Task SendAsync_InvalidGrantWithAnyStatus_SignsOutAndSignalsOnce(int status)
     {
         var callbacks = 0;
-        await using var host = AuthTestHost.Start(o => o.OnUnauthorized = _ =>
+        await using var host = AuthTestHost.Start(o => o.OnSignInRequired = _ =>
         {
             Interlocked.Increment(ref callbacks);
             return ValueTask.CompletedTask;
@@ -21,8 +21,8 @@ public sealed class RefreshRejectionTests
         await host.SeedAsync(Access1);
         host.ApiAccepts("never");
         host.TokenEndpointAnswers(new { error = "invalid_grant", error_description = "refresh token revoked" }, status, TimeSpan.FromMilliseconds(100));
-        var signals = new List<OnUnauthorizedArguments>();
-        host.Session.Unauthorized += (_, args) => { lock (signals) { signals.Add(args); } };
+        var signals = new List<SignInRequiredEventArgs>();
+        host.Session.SignInRequired += (_, args) => { lock (signals) { signals.Add(args); } };
         var client = host.Client;
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)));
@@ -31,11 +31,11 @@ public sealed class RefreshRejectionTests
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
         Assert.Equal(1, host.TokenCalls);
         var signal = Assert.Single(signals);
-        Assert.Equal(UnauthorizedReason.RefreshRejected, signal.Reason);
+        Assert.Equal(SignInRequiredReason.RefreshRejected, signal.Reason);
         Assert.Equal("invalid_grant", signal.Error);
         Assert.Equal(AuthTestHost.ClientName, signal.ClientName);
         Assert.Equal(1, Volatile.Read(ref callbacks));
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
 
         // Signed out: the next request fails fast, with no token-endpoint call and no API call.
@@ -60,12 +60,12 @@ public sealed class RefreshRejectionTests
 
         foreach (var attempt in attempts)
         {
-            var ex = await Assert.ThrowsAsync<AuthenticationRequiredException>(() => attempt);
-            Assert.Equal(UnauthorizedReason.RefreshRejected, ex.Reason);
+            var ex = await Assert.ThrowsAsync<SignInRequiredException>(() => attempt);
+            Assert.Equal(SignInRequiredReason.RefreshRejected, ex.Reason);
             Assert.Equal(AuthTestHost.ClientName, ex.ClientName);
         }
 
-        await Assert.ThrowsAsync<AuthenticationRequiredException>(() => client.GetAsync("/data", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<SignInRequiredException>(() => client.GetAsync("/data", TestContext.Current.CancellationToken));
         Assert.Equal(1, host.TokenCalls);
     }
 
@@ -75,9 +75,9 @@ public sealed class RefreshRejectionTests
         await using var host = AuthTestHost.Start();
         host.ApiAccepts(Access1);
         var signals = 0;
-        host.Session.Unauthorized += (_, args) =>
+        host.Session.SignInRequired += (_, args) =>
         {
-            Assert.Equal(UnauthorizedReason.NoTokens, args.Reason);
+            Assert.Equal(SignInRequiredReason.NoTokens, args.Reason);
             Interlocked.Increment(ref signals);
         };
 
@@ -110,7 +110,7 @@ public sealed class RefreshRejectionTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, host.TokenCalls);
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
     }
 
     [Theory]
@@ -122,7 +122,7 @@ public sealed class RefreshRejectionTests
         await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
         host.TokenEndpointAnswers(new { error }, status);
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));
@@ -146,15 +146,15 @@ public sealed class RefreshRejectionTests
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1, refreshToken: null);
         host.ApiAccepts("never");
-        var signals = new List<UnauthorizedReason>();
-        host.Session.Unauthorized += (_, args) => signals.Add(args.Reason);
+        var signals = new List<SignInRequiredReason>();
+        host.Session.SignInRequired += (_, args) => signals.Add(args.Reason);
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, host.TokenCalls);
-        Assert.Equal([UnauthorizedReason.NoRefreshToken], signals);
+        Assert.Equal([SignInRequiredReason.NoRefreshToken], signals);
 
         // The dead token is gone, so looking at the store again later does not bring it back.
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
@@ -169,14 +169,14 @@ public sealed class RefreshRejectionTests
     public async Task Signal_ThrowingSubscriber_DoesNotStopOthersOrTheCallback()
     {
         var callback = 0;
-        await using var host = AuthTestHost.Start(o => o.OnUnauthorized = _ =>
+        await using var host = AuthTestHost.Start(o => o.OnSignInRequired = _ =>
         {
             callback++;
             return ValueTask.CompletedTask;
         });
         var second = 0;
-        host.Session.Unauthorized += (_, _) => throw new InvalidOperationException("subscriber bug");
-        host.Session.Unauthorized += (_, _) => second++;
+        host.Session.SignInRequired += (_, _) => throw new InvalidOperationException("subscriber bug");
+        host.Session.SignInRequired += (_, _) => second++;
 
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
@@ -192,7 +192,7 @@ public sealed class RefreshRejectionTests
         await using var host = AuthTestHost.Start();
         host.ApiAccepts(Access1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
 
         await host.Session.SetTokensAsync(new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)), TestContext.Current.CancellationToken);
 
@@ -202,6 +202,6 @@ public sealed class RefreshRejectionTests
 
         await host.Session.SignOutAsync(TestContext.Current.CancellationToken);
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
     }
 }

@@ -87,7 +87,7 @@ public sealed class RotationTests
         host.ApiAccepts(Access2);
         host.TokenEndpointAnswers(new { error = "invalid_grant" }, 400);
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
 

@@ -13,13 +13,13 @@ public sealed class SignOutTests
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1);
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
 
         var result = await host.Session.SignOutAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(RevocationResult.NotSupported, result);
         Assert.Null(await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken));
-        Assert.Equal(SessionState.SignedOut, host.Session.State);
+        Assert.Equal(SessionState.SignInRequired, host.Session.State);
         await host.Session.WhenRefreshCompleted();
         Assert.Equal(0, signals);
         Assert.Empty(host.Idp.LogEntries);

@@ -70,14 +70,14 @@ public sealed class StoredTokenTests
     {
         await using var host = AuthTestHost.Start(fileStore: true);
         await WriteTokenFileAsync(host, $$"""{"access_token":"at-1-SECRET","expires_at":"0001-01-01T00:00:00+05:00","refresh_token":"{{Refresh1}}","refresh_token_expires_at":"0001-01-01T00:00:00+05:00"}""");
-        var signals = new List<UnauthorizedReason>();
-        host.Session.Unauthorized += (_, args) => signals.Add(args.Reason);
+        var signals = new List<SignInRequiredReason>();
+        host.Session.SignInRequired += (_, args) => signals.Add(args.Reason);
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal([UnauthorizedReason.RefreshTokenExpired], signals);
+        Assert.Equal([SignInRequiredReason.RefreshTokenExpired], signals);
         Assert.Equal(0, host.TokenCalls);
         Assert.Empty(host.Api.LogEntries);
     }
@@ -119,8 +119,8 @@ public sealed class StoredTokenTests
     {
         await using var host = AuthTestHost.Start(fileStore: true);
         await WriteTokenFileAsync(host, """{"access_token":"at\r\nX-Injected: yes","expires_at":"2026-01-01T13:00:00+00:00"}""");
-        var signals = new List<UnauthorizedReason>();
-        host.Session.Unauthorized += (_, args) => signals.Add(args.Reason);
+        var signals = new List<SignInRequiredReason>();
+        host.Session.SignInRequired += (_, args) => signals.Add(args.Reason);
 
         var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
@@ -128,7 +128,7 @@ public sealed class StoredTokenTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(host.Api.LogEntries);
         Assert.Equal(0, host.TokenCalls);
-        Assert.Equal([UnauthorizedReason.NoRefreshToken], signals);
+        Assert.Equal([SignInRequiredReason.NoRefreshToken], signals);
     }
 
     [Fact]

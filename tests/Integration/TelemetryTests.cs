@@ -55,7 +55,7 @@ public sealed class TelemetryTests
         host.ApiAccepts(Access2);
         host.TokenEndpointAnswers(new { error = "invalid_grant" }, 400);
         using var refreshes = Collect(host, "authhandler.refresh.count");
-        using var signals = Collect(host, "authhandler.unauthorized");
+        using var signals = Collect(host, "authhandler.sign_in_required");
 
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();

@@ -38,7 +38,7 @@ public sealed class TransientFailureTests
         host.Idp.Given(Request.Create().WithPath("/token")).AtPriority(1).InScenario("fault").WhenStateIs("cleared")
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)));
         var signals = 0;
-        host.Session.Unauthorized += (_, _) => signals++;
+        host.Session.SignInRequired += (_, _) => signals++;
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
         var ex = await Assert.ThrowsAsync<TokenEndpointException>(() => host.Client.GetAsync("/data", TestContext.Current.CancellationToken));

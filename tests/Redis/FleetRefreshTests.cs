@@ -22,7 +22,7 @@ public sealed class FleetRefreshTests
         var unauthorized = 0;
         foreach (var instance in instances)
         {
-            RedisTestHost.Session(instance).Unauthorized += (_, _) => Interlocked.Increment(ref unauthorized);
+            RedisTestHost.Session(instance).SignInRequired += (_, _) => Interlocked.Increment(ref unauthorized);
         }
 
         var clients = instances.Select(RedisTestHost.Client).ToList();

@@ -25,7 +25,7 @@ public sealed class RedisOutageTests
         var session = RedisTestHost.Session(instance);
         var client = RedisTestHost.Client(instance);
         var unauthorized = 0;
-        session.Unauthorized += (_, _) => Interlocked.Increment(ref unauthorized);
+        session.SignInRequired += (_, _) => Interlocked.Increment(ref unauthorized);
         await host.SeedAsync(instance, Access1, Refresh1, lifetime: TimeSpan.FromMinutes(10));
         host.ApiAccepts(Access1, Access2);
         host.TokenEndpointRotates(Refresh1, Access2, Refresh2, delay: TimeSpan.Zero);

@@ -85,15 +85,15 @@ public sealed class RedisTokenStoreTests
         var admin = await host.AdminAsync();
         await admin.StringSetAsync(key, "not protected, not JSON");
         host.ApiAccepts(Access1);
-        var reasons = new System.Collections.Concurrent.ConcurrentQueue<UnauthorizedReason>();
-        session.Unauthorized += (_, e) => reasons.Enqueue(e.Reason);
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<SignInRequiredReason>();
+        session.SignInRequired += (_, e) => reasons.Enqueue(e.Reason);
 
         var response = await RedisTestHost.Client(instance).GetAsync("/data", TestContext.Current.CancellationToken);
-        await RedisTestHost.WaitUntilAsync(() => Task.FromResult(!reasons.IsEmpty), "the unauthorized signal was raised");
+        await RedisTestHost.WaitUntilAsync(() => Task.FromResult(!reasons.IsEmpty), "the sign-in-required signal was raised");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(SessionState.SignedOut, session.State);
-        Assert.Equal([UnauthorizedReason.TokenStoreUnreadable], reasons);
+        Assert.Equal(SessionState.SignInRequired, session.State);
+        Assert.Equal([SignInRequiredReason.TokenStoreUnreadable], reasons);
         Assert.Equal("not protected, not JSON", (string?)await admin.StringGetAsync(key));
         Assert.Empty(host.Api.LogEntries);
     }

@@ -22,7 +22,7 @@ public sealed class DemoTests
         Assert.Matches(@"^2\. GET /api/me answered 200 for demo-user, and the API received all 6 device headers: X-Device-Platform=ApiClient, X-Device-App-Version=1\.0\.0, X-Device-Name=\S+, X-Device-Id=[0-9a-f]{8}", lines[4]);
         Assert.Matches(@"^3\. The access token expired \d+\.\d s ago; the next call waited for 1 refresh and got 200; the server rotated the refresh token\.$", lines[5]);
         Assert.Matches(@"^4\. The server invalidated the access token; 40 concurrent calls got \d+ x 401 between them, caused exactly 1 refresh, and all 40 succeeded on their one retry\.$", lines[6]);
-        Assert.Matches(@"^5\. The server revoked the refresh token; the next call got 401 and raised the unauthorized signal \(RefreshRejected, invalid_grant\); the session is SignedOut, the token store is empty, and a later call failed fast \(Sign-in required\) without reaching the API\.$", lines[7]);
+        Assert.Matches(@"^5\. The server revoked the refresh token; the next call got 401 and raised the sign-in-required signal \(RefreshRejected, invalid_grant\); the session state is SignInRequired, the token store is empty, and a later call failed fast \(Sign-in required\) without reaching the API\.$", lines[7]);
         Assert.Matches(@"^Demo complete in \d+\.\d s; ", lines[8]);
         Assert.Equal(9, lines.Length);
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(45), $"The demo took {run.Elapsed.TotalSeconds:0.0} s.");

@@ -37,7 +37,7 @@ internal sealed class SoakResult
 
     public required long RefreshedEvents { get; init; }
 
-    public required IReadOnlyList<UnauthorizedReason> Signals { get; init; }
+    public required IReadOnlyList<SignInRequiredReason> Signals { get; init; }
 
     /// <summary>Filled in to the end, including the sample after the drain.</summary>
     public required List<TimelineRow> Samples { get; init; }
@@ -65,7 +65,7 @@ internal sealed class SoakResult
         yield return ("0 failed calls not caused by an injected fault", FailuresNotInjected == 0, $"{FailuresNotInjected}");
         yield return ("0 401s reached a caller", Callers.Unauthorized == 0, $"{Callers.Unauthorized}");
         yield return ("no refresh token used twice, no unknown one", ReusedRefreshTokens == 0 && BadRefreshTokens == 0, $"reused {ReusedRefreshTokens}, unknown {BadRefreshTokens}");
-        yield return ("no unauthorized signal (never signed out)", Signals.Count == 0, $"{Signals.Count}");
+        yield return ("no sign-in-required signal (never signed out)", Signals.Count == 0, $"{Signals.Count}");
 
         var period = settings.TokenLifetime - EffectiveRefreshWindow;
         var expected = Elapsed / period;

@@ -18,7 +18,7 @@ internal static class SoakRun
         var callers = new CallerStatistics();
         var samples = new List<TimelineRow>();
         long refreshedEvents = 0;
-        var signals = new List<UnauthorizedReason>();
+        var signals = new List<SignInRequiredReason>();
 
         Console.WriteLine($"Soak: Kestrel on {server.BaseAddress}, {settings.Callers} callers for {settings.Duration.TotalSeconds:0} s, "
             + $"{settings.TokenLifetime.TotalSeconds:0} s tokens, {settings.FaultRate:P0} injected 503s on the token endpoint (seed {settings.Seed}).");
@@ -28,7 +28,7 @@ internal static class SoakRun
         {
             var session = provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
             session.Refreshed += (_, _) => Interlocked.Increment(ref refreshedEvents);
-            session.Unauthorized += (_, args) =>
+            session.SignInRequired += (_, args) =>
             {
                 lock (signals)
                 {

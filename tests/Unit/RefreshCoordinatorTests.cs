@@ -20,7 +20,7 @@ public sealed class RefreshCoordinatorTests : IDisposable
     public RefreshCoordinatorTests()
     {
         var metrics = new DeviceAuthMetrics(_meters);
-        _signals = new SessionSignals("api", onUnauthorized: null, _time, NullLogger.Instance, metrics) { Sender = this };
+        _signals = new SessionSignals("api", onSignInRequired: null, _time, NullLogger.Instance, metrics) { Sender = this };
         _coordinator = new RefreshCoordinator("api", _state, RefreshAsync, _signals, signInOnDemand: false, TimeSpan.FromSeconds(30), _time, NullLogger.Instance, metrics, CancellationToken.None);
     }
 
@@ -96,13 +96,13 @@ public sealed class RefreshCoordinatorTests : IDisposable
         _state.SignIn(old);
         var joins = Enumerable.Range(0, 5).Select(_ => _coordinator.Join(old)).ToList();
         var events = new List<bool>();
-        _signals.Unauthorized += (_, _) => events.Add(joins.Any(j => j.IsCompleted));
+        _signals.SignInRequired += (_, _) => events.Add(joins.Any(j => j.IsCompleted));
 
-        (await StartedAsync(1)).Done.SetResult(RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, "invalid_grant"));
+        (await StartedAsync(1)).Done.SetResult(RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, "invalid_grant"));
         await Task.WhenAll(joins);
 
         Assert.Equal([false], events);
-        Assert.Equal(SessionState.SignedOut, _state.State);
+        Assert.Equal(SessionState.SignInRequired, _state.State);
     }
 
     [Fact]

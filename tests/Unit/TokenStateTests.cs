@@ -47,14 +47,14 @@ public sealed class TokenStateTests
         var state = new TokenState();
         state.SignIn(Snapshot());
 
-        var first = Publish(state, RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, "invalid_grant"));
-        var second = Publish(state, RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens));
+        var first = Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, "invalid_grant"));
+        var second = Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens));
 
         Assert.True(first.SignedOutNow);
         Assert.False(second.SignedOutNow);
-        Assert.Equal(SessionState.SignedOut, state.State);
+        Assert.Equal(SessionState.SignInRequired, state.State);
         Assert.Null(state.Snapshot);
-        Assert.Equal(UnauthorizedReason.NoTokens, state.SignedOutReason);
+        Assert.Equal(SignInRequiredReason.NoTokens, state.SignedOutReason);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class TokenStateTests
         var appTokens = Snapshot("app");
         state.SignIn(appTokens);
 
-        var (outcome, signedOutNow) = Publish(state, RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected), generation);
+        var (outcome, signedOutNow) = Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected), generation);
 
         Assert.Same(appTokens, state.Snapshot);
         Assert.Same(appTokens, outcome.Snapshot);
@@ -132,7 +132,7 @@ public sealed class TokenStateTests
     public void SignIn_AfterASignOut_ClearsTheReasonAndBumpsTheGeneration()
     {
         var state = new TokenState();
-        Publish(state, RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens));
+        Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens));
         var generation = state.Generation;
 
         state.SignIn(Snapshot());

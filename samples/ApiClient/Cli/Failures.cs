@@ -24,7 +24,7 @@ internal static class Failures
                 ("expired_token", "The sign-in code expired before it was approved; run login again for a new code.", ExitCodes.CodeExpired),
             DeviceAuthorizationException ex =>
                 ("sign_in_failed", $"The sign-in failed: {ex.Message}", ExitCodes.Failure),
-            AuthenticationRequiredException ex =>
+            SignInRequiredException ex =>
                 ("sign_in_required", SignInRequired(ex.Reason, server), ExitCodes.SignInRequired),
             TokenEndpointException { Failure: TokenEndpointFailure.ClientConfiguration } ex =>
                 ("client_configuration", ex.Message, ExitCodes.Failure),
@@ -47,6 +47,6 @@ internal static class Failures
     }
 
     /// <summary>The one-line instruction for exit code 2.</summary>
-    public static string SignInRequired(UnauthorizedReason? reason, ServerSettings? server) =>
+    public static string SignInRequired(SignInRequiredReason? reason, ServerSettings? server) =>
         $"Sign-in required: {Reporter.Describe(reason)}. Run: {server?.LoginCommand() ?? "ApiClient login --authority URL --client-id ID"}";
 }

@@ -27,7 +27,7 @@ internal static class SessionInspector
         var now = time.GetUtcNow();
         if (tokens is null)
         {
-            problem ??= Reporter.Describe(UnauthorizedReason.NoTokens);
+            problem ??= Reporter.Describe(SignInRequiredReason.NoTokens);
         }
         else if (tokens.RefreshToken is null && tokens.ExpiresAt <= now)
         {
@@ -35,7 +35,7 @@ internal static class SessionInspector
         }
         else if (tokens.RefreshTokenExpiresAt <= now)
         {
-            problem = Reporter.Describe(UnauthorizedReason.RefreshTokenExpired);
+            problem = Reporter.Describe(SignInRequiredReason.RefreshTokenExpired);
         }
 
         return new SessionReport

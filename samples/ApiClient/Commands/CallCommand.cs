@@ -49,7 +49,7 @@ internal static class CallCommand
             // so each event's line comes before the response or the exit message.
             var session = ClientServices.Session(provider);
             session.Refreshed += (_, arguments) => reporter.Refreshed(arguments);
-            session.Unauthorized += (_, arguments) => reporter.Unauthorized(arguments);
+            session.SignInRequired += (_, arguments) => reporter.Unauthorized(arguments);
 
             var api = provider.GetRequiredService<ProtectedApi>();
             try
@@ -58,7 +58,7 @@ internal static class CallCommand
                 reporter.Response(uri, response);
                 return response.IsSuccess ? ExitCodes.Success : ExitCodes.Failure;
             }
-            catch (AuthenticationRequiredException ex)
+            catch (SignInRequiredException ex)
             {
                 reporter.Error("sign_in_required", Failures.SignInRequired(ex.Reason, server), ExitCodes.SignInRequired);
                 return ExitCodes.SignInRequired;

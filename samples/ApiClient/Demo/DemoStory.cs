@@ -91,7 +91,7 @@ internal sealed class DemoStory
             var api = provider.GetRequiredService<ProtectedApi>();
             // The session raises its events before the requests that waited for the refresh resume,
             // so by the time a call returns, its refresh has been reported.
-            OnRefreshedArguments? lastRefresh = null;
+            RefreshedEventArgs? lastRefresh = null;
             var refreshedCount = 0;
             session.Refreshed += (_, arguments) =>
             {
@@ -99,8 +99,8 @@ internal sealed class DemoStory
                 Interlocked.Increment(ref refreshedCount);
                 _reporter.Refreshed(arguments);
             };
-            OnUnauthorizedArguments? unauthorized = null;
-            session.Unauthorized += (_, arguments) =>
+            SignInRequiredEventArgs? unauthorized = null;
+            session.SignInRequired += (_, arguments) =>
             {
                 unauthorized = arguments;
                 _reporter.Unauthorized(arguments);
@@ -165,7 +165,7 @@ internal sealed class DemoStory
 
             _reporter.Step(4, $"The server invalidated the access token; {ConcurrentCalls} concurrent calls got {rejected} x 401 between them, caused exactly 1 refresh, and all {succeeded} succeeded on their one retry.");
 
-            // 5. The server revokes the grant: the unauthorized signal, then a clean signed-out state.
+            // 5. The server revokes the grant: the sign-in-required signal, then a clean signed-out state.
             server.RevokeGrant();
             var revoked = await api.GetAsync(ApiUri, cancellationToken);
             var stored = await new FileTokenStore(store).GetAsync(session.StoreKey, cancellationToken);
@@ -174,15 +174,15 @@ internal sealed class DemoStory
             var reachedApi = server.ApiCalls - apiCallsBefore;
             if (unauthorized is not { } signal)
             {
-                return Fail(5, $"after revocation the call got {revoked.StatusCode} and no unauthorized signal was raised.");
+                return Fail(5, $"after revocation the call got {revoked.StatusCode} and no sign-in-required signal was raised.");
             }
 
-            if (revoked.StatusCode != 401 || session.State != SessionState.SignedOut || stored is not null || later.StatusCode != 401 || reachedApi != 0)
+            if (revoked.StatusCode != 401 || session.State != SessionState.SignInRequired || stored is not null || later.StatusCode != 401 || reachedApi != 0)
             {
                 return Fail(5, $"after revocation: call {revoked.StatusCode}, state {session.State}, tokens stored {stored is not null}, later call {later.StatusCode} reaching the API {reachedApi} times.");
             }
 
-            _reporter.Step(5, $"The server revoked the refresh token; the next call got 401 and raised the unauthorized signal ({signal.Reason}, {signal.Error ?? "no error code"}); the session is {session.State}, the token store is empty, and a later call failed fast ({later.ReasonPhrase}) without reaching the API.");
+            _reporter.Step(5, $"The server revoked the refresh token; the next call got 401 and raised the sign-in-required signal ({signal.Reason}, {signal.Error ?? "no error code"}); the session state is {session.State}, the token store is empty, and a later call failed fast ({later.ReasonPhrase}) without reaching the API.");
             return ExitCodes.Success;
         }
     }

@@ -52,13 +52,13 @@ internal sealed class JsonReporter : Reporter
 
     public override void SignedIn(SessionReport report) => Emit("signed_in", Describe(report));
 
-    public override void Refreshed(OnRefreshedArguments arguments) => Emit("refreshed", new()
+    public override void Refreshed(RefreshedEventArgs arguments) => Emit("refreshed", new()
     {
         ["access_token_expires_at"] = arguments.ExpiresAt.ToUniversalTime(),
         ["refresh_token_rotated"] = arguments.RefreshTokenRotated,
     });
 
-    public override void Unauthorized(OnUnauthorizedArguments arguments) => Emit("signed_out", new()
+    public override void Unauthorized(SignInRequiredEventArgs arguments) => Emit("signed_out", new()
     {
         ["reason"] = Name(arguments.Reason),
         ["error"] = arguments.Error,

@@ -38,10 +38,10 @@ internal abstract class Reporter
 
     public abstract void SignedIn(SessionReport report);
 
-    public abstract void Refreshed(OnRefreshedArguments arguments);
+    public abstract void Refreshed(RefreshedEventArgs arguments);
 
-    /// <summary>The library's unauthorized signal: the session signed itself out.</summary>
-    public abstract void Unauthorized(OnUnauthorizedArguments arguments);
+    /// <summary>The library's sign-in-required signal: the session signed itself out.</summary>
+    public abstract void Unauthorized(SignInRequiredEventArgs arguments);
 
     /// <summary>The user signed out (logout).</summary>
     public abstract void SignedOut(RevocationResult revocation, bool hadTokens);
@@ -53,14 +53,14 @@ internal abstract class Reporter
     public abstract void Error(string code, string message, int exitCode);
 
     /// <summary>Why a session needs a new sign-in, in words.</summary>
-    public static string Describe(UnauthorizedReason? reason) => reason switch
+    public static string Describe(SignInRequiredReason? reason) => reason switch
     {
-        UnauthorizedReason.NoTokens => "no tokens are stored",
-        UnauthorizedReason.RefreshRejected => "the authorization server rejected the refresh token",
-        UnauthorizedReason.RefreshTokenExpired => "the refresh token has expired",
-        UnauthorizedReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
-        UnauthorizedReason.TokenStoreUnreadable => "the token store cannot be read",
-        UnauthorizedReason.SignInFailed => "the sign-in did not complete",
+        SignInRequiredReason.NoTokens => "no tokens are stored",
+        SignInRequiredReason.RefreshRejected => "the authorization server rejected the refresh token",
+        SignInRequiredReason.RefreshTokenExpired => "the refresh token has expired",
+        SignInRequiredReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
+        SignInRequiredReason.TokenStoreUnreadable => "the token store cannot be read",
+        SignInRequiredReason.SignInFailed => "the sign-in did not complete",
         _ => "the session is signed out",
     };
 }

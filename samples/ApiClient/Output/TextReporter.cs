@@ -117,7 +117,7 @@ internal sealed class TextReporter : Reporter
         Out($"[green]Signed in[/] to {E(report.Authority)} as client {E(report.ClientId)}{account}; scope: {E(report.Scope ?? "(none)")}{expiry}.");
     }
 
-    public override void Refreshed(OnRefreshedArguments arguments)
+    public override void Refreshed(RefreshedEventArgs arguments)
     {
         if (_story)
         {
@@ -128,7 +128,7 @@ internal sealed class TextReporter : Reporter
         Err($"Refreshed the access token; it expires at {Format.Instant(arguments.ExpiresAt)}{rotated}.");
     }
 
-    public override void Unauthorized(OnUnauthorizedArguments arguments)
+    public override void Unauthorized(SignInRequiredEventArgs arguments)
     {
         // The command that hit it explains it, with what to do (run login) and its exit code.
     }

@@ -67,7 +67,7 @@ public sealed class DeviceAuthOptions
     /// device sign-in through <see cref="OnDeviceCode"/> (one for all waiting requests) instead of
     /// failing fast. Suited to interactive apps only.
     /// </summary>
-    /// <value>The default value is <see langword="false"/>: the unauthorized signal is raised and requests fail fast.</value>
+    /// <value>The default value is <see langword="false"/>: the sign-in-required signal is raised and requests fail fast.</value>
     public bool SignInOnDemand { get; set; }
 
     /// <summary>
@@ -123,10 +123,10 @@ public sealed class DeviceAuthOptions
     public SignInRequiredBehavior SignInRequiredBehavior { get; set; } = SignInRequiredBehavior.ReturnUnauthorizedResponse;
 
     /// <summary>
-    /// Gets or sets the callback for the unauthorized signal: the session signed out and the user
+    /// Gets or sets the callback for the sign-in-required signal: the session signed out and the user
     /// must sign in again. Called once per transition, before the requests that waited for the refresh resume; they wait for it at most 5 seconds.
     /// </summary>
-    public Func<OnUnauthorizedArguments, ValueTask>? OnUnauthorized { get; set; }
+    public Func<SignInRequiredEventArgs, ValueTask>? OnSignInRequired { get; set; }
 
     /// <summary>Gets or sets the device headers sent with every request.</summary>
     public DeviceHeaderOptions DeviceHeaders { get; set; } = new();

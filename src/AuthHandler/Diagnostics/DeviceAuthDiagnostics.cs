@@ -14,7 +14,7 @@ namespace AuthHandler;
 /// <item><c>authhandler.refresh.duration</c> — seconds per refresh, by outcome.</item>
 /// <item><c>authhandler.refresh.joins</c> — requests that waited on a refresh another request started.</item>
 /// <item><c>authhandler.request.retries</c> — requests re-sent after a 401.</item>
-/// <item><c>authhandler.unauthorized</c> — unauthorized signals, by <c>authhandler.reason</c>.</item>
+/// <item><c>authhandler.sign_in_required</c> — sign-in-required signals, by <c>authhandler.reason</c>.</item>
 /// <item><c>authhandler.signin.count</c> — device sign-ins by outcome: <c>signed_in</c> or the failure.</item>
 /// </list>
 /// <para>Spans: <c>AuthHandler.Refresh</c> and <c>AuthHandler.SignIn</c>, each a root span linked to

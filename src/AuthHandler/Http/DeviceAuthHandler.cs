@@ -191,7 +191,7 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
         if (_policy.SignInRequiredBehavior == SignInRequiredBehavior.ThrowException)
         {
             response?.Dispose();
-            throw new AuthenticationRequiredException(_policy.ClientName, _session.SignedOutReason);
+            throw new SignInRequiredException(_policy.ClientName, _session.SignedOutReason);
         }
 
         // The request was not sent when there was no token to send it with (docs/design.md: sending it

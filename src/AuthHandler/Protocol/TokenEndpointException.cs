@@ -8,7 +8,7 @@ namespace AuthHandler;
 /// </summary>
 /// <remarks>
 /// A rejected grant (<c>invalid_grant</c>) is not reported with this exception: it signs the
-/// session out and raises the unauthorized signal instead.
+/// session out and raises the sign-in-required signal instead.
 /// </remarks>
 public sealed class TokenEndpointException : Exception
 {

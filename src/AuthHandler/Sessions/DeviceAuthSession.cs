@@ -8,7 +8,7 @@ namespace AuthHandler;
 
 /// <summary>
 /// The sign-in state of one HTTP client registration: the current tokens, when to refresh them,
-/// the single refresh that all concurrent callers share, and the unauthorized signal.
+/// the single refresh that all concurrent callers share, and the sign-in-required signal.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -61,21 +61,21 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Raised once each time the session moves to <see cref="SessionState.SignedOut"/> because the
+    /// Raised once each time the session moves to <see cref="SessionState.SignInRequired"/> because the
     /// user must sign in again (no tokens, refresh token rejected or expired). Not raised by
     /// <see cref="SignOutAsync"/>. Raised before the requests that waited for the refresh resume.
     /// </summary>
-    public event EventHandler<OnUnauthorizedArguments>? Unauthorized
+    public event EventHandler<SignInRequiredEventArgs>? SignInRequired
     {
-        add => _signals.Unauthorized += value;
-        remove => _signals.Unauthorized -= value;
+        add => _signals.SignInRequired += value;
+        remove => _signals.SignInRequired -= value;
     }
 
     /// <summary>
     /// Raised after each successful call to the token endpoint's refresh grant, before the requests
     /// that waited for it resume.
     /// </summary>
-    public event EventHandler<OnRefreshedArguments>? Refreshed
+    public event EventHandler<RefreshedEventArgs>? Refreshed
     {
         add => _signals.Refreshed += value;
         remove => _signals.Refreshed -= value;
@@ -102,7 +102,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     internal IRefreshLock RefreshLock => _refreshLock;
 
     /// <summary>Why the session is signed out, when it signed itself out.</summary>
-    internal UnauthorizedReason? SignedOutReason => _state.SignedOutReason;
+    internal SignInRequiredReason? SignedOutReason => _state.SignedOutReason;
 
     /// <summary>
     /// Signs the session in with tokens obtained elsewhere: stores them and uses them for the
@@ -172,9 +172,9 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         SignInAsync(_onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback."), cancellationToken);
 
     /// <summary>
-    /// Signs out: deletes the stored tokens, moves to <see cref="SessionState.SignedOut"/>, and,
+    /// Signs out: deletes the stored tokens, moves to <see cref="SessionState.SignInRequired"/>, and,
     /// when the server has a revocation endpoint (RFC 7009), revokes the refresh token there.
-    /// Does not raise <see cref="Unauthorized"/>. A failed revocation is reported, not thrown.
+    /// Does not raise <see cref="SignInRequired"/>. A failed revocation is reported, not thrown.
     /// </summary>
     /// <param name="cancellationToken">Cancels the store delete and the revocation.</param>
     /// <returns>What happened at the server.</returns>
@@ -244,7 +244,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                 return new ValueTask<TokenSnapshot?>(snapshot);
             }
         }
-        else if (_state.State == SessionState.SignedOut && !_state.MayLeaveSignedOut(_time.GetUtcNow(), _signInOnDemand))
+        else if (_state.State == SessionState.SignInRequired && !_state.MayLeaveSignedOut(_time.GetUtcNow(), _signInOnDemand))
         {
             return new ValueTask<TokenSnapshot?>((TokenSnapshot?)null);
         }

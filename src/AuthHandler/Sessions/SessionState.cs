@@ -10,8 +10,8 @@ public enum SessionState
     SignedIn,
 
     /// <summary>
-    /// The session holds no usable tokens: none were stored, the refresh token was rejected or
-    /// expired, or the app signed out. Requests fail fast until a new sign-in.
+    /// The user must sign in again: no usable tokens were stored, the refresh token was rejected
+    /// or expired, or the app signed out. Requests fail fast until a new sign-in.
     /// </summary>
-    SignedOut,
+    SignInRequired,
 }

@@ -9,6 +9,6 @@ public enum SignInRequiredBehavior
     /// </summary>
     ReturnUnauthorizedResponse,
 
-    /// <summary>The request throws <see cref="AuthenticationRequiredException"/>.</summary>
+    /// <summary>The request throws <see cref="SignInRequiredException"/>.</summary>
     ThrowException,
 }

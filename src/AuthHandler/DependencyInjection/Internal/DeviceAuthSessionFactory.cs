@@ -97,7 +97,7 @@ internal static class DeviceAuthSessionFactory
                 time,
                 logger),
             SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
-            Signals = new SessionSignals(name, options.OnUnauthorized, time, logger, metrics),
+            Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
             OnDeviceCode = options.OnDeviceCode,
 
             // The validator requires OnDeviceCode with SignInOnDemand.

@@ -14,7 +14,7 @@ internal sealed class DeviceAuthMetrics
     private readonly Histogram<double> _refreshDuration;
     private readonly Counter<long> _joins;
     private readonly Counter<long> _retries;
-    private readonly Counter<long> _unauthorized;
+    private readonly Counter<long> _signInRequired;
     private readonly Counter<long> _signIns;
 
     public DeviceAuthMetrics(IMeterFactory meterFactory)
@@ -28,7 +28,7 @@ internal sealed class DeviceAuthMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _joins = meter.CreateCounter<long>("authhandler.refresh.joins", "{request}", "Requests that waited on a refresh started by another request.");
         _retries = meter.CreateCounter<long>("authhandler.request.retries", "{request}", "Requests re-sent after a 401 with a new token.");
-        _unauthorized = meter.CreateCounter<long>("authhandler.unauthorized", "{signal}", "Unauthorized signals: the user must sign in again.");
+        _signInRequired = meter.CreateCounter<long>("authhandler.sign_in_required", "{signal}", "Sign-in-required signals: the user must sign in again.");
         _signIns = meter.CreateCounter<long>("authhandler.signin.count", "{sign_in}", "Device sign-ins by outcome.");
     }
 
@@ -43,8 +43,8 @@ internal sealed class DeviceAuthMetrics
 
     public void Retried(string client) => _retries.Add(1, new KeyValuePair<string, object?>(ClientTag, client));
 
-    public void Unauthorized(string client, UnauthorizedReason reason) =>
-        _unauthorized.Add(1, new KeyValuePair<string, object?>(ClientTag, client), new KeyValuePair<string, object?>(ReasonTag, Snake(reason.ToString())));
+    public void SignInRequired(string client, SignInRequiredReason reason) =>
+        _signInRequired.Add(1, new KeyValuePair<string, object?>(ClientTag, client), new KeyValuePair<string, object?>(ReasonTag, Snake(reason.ToString())));
 
     public void SignIn(string client, string outcome) =>
         _signIns.Add(1, new KeyValuePair<string, object?>(ClientTag, client), new KeyValuePair<string, object?>(OutcomeTag, outcome));

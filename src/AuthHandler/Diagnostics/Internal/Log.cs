@@ -31,7 +31,7 @@ internal static partial class Log
     public static partial void AdoptedStoredTokens(ILogger logger, string clientName);
 
     [LoggerMessage(7, LogLevel.Warning, "Client {ClientName} needs a new sign-in ({Reason})")]
-    public static partial void SignInRequired(ILogger logger, string clientName, UnauthorizedReason reason);
+    public static partial void SignInRequired(ILogger logger, string clientName, SignInRequiredReason reason);
 
     [LoggerMessage(8, LogLevel.Debug, "The API answered 401 to client {ClientName}; retrying once with a new access token")]
     public static partial void RetryingAfterUnauthorized(ILogger logger, string clientName);
@@ -48,7 +48,7 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Error, "Client {ClientName} could not write its tokens to the store; they are kept in memory")]
     public static partial void StoreWriteFailed(ILogger logger, string clientName, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Error, "A handler of the unauthorized signal of client {ClientName} threw")]
+    [LoggerMessage(13, LogLevel.Error, "A handler of the sign-in-required signal of client {ClientName} threw")]
     public static partial void SignalHandlerFailed(ILogger logger, string clientName, Exception exception);
 
     [LoggerMessage(14, LogLevel.Debug, "A request of client {ClientName} joined a refresh already in flight")]

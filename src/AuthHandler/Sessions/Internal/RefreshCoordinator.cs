@@ -12,7 +12,7 @@ namespace AuthHandler.Sessions.Internal;
 /// </summary>
 internal sealed class RefreshCoordinator
 {
-    private static readonly Task<RefreshOutcome> SignedOutOutcome = Task.FromResult(RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens));
+    private static readonly Task<RefreshOutcome> SignedOutOutcome = Task.FromResult(RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens));
 
     private readonly string _name;
     private readonly TokenState _state;
@@ -88,7 +88,7 @@ internal sealed class RefreshCoordinator
                 return Task.FromResult(RefreshOutcome.Token(current));
             }
 
-            if (current is null && _state.State == SessionState.SignedOut && !_state.MayLeaveSignedOut(_time.GetUtcNow(), _signInOnDemand))
+            if (current is null && _state.State == SessionState.SignInRequired && !_state.MayLeaveSignedOut(_time.GetUtcNow(), _signInOnDemand))
             {
                 return SignedOutOutcome;
             }

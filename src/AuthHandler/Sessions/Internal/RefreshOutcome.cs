@@ -13,7 +13,7 @@ namespace AuthHandler.Sessions.Internal;
 /// </remarks>
 internal sealed class RefreshOutcome
 {
-    private RefreshOutcome(TokenSnapshot? snapshot, UnauthorizedReason? signedOut, string? error, Exception? failure)
+    private RefreshOutcome(TokenSnapshot? snapshot, SignInRequiredReason? signedOut, string? error, Exception? failure)
     {
         Snapshot = snapshot;
         SignedOutReason = signedOut;
@@ -24,7 +24,7 @@ internal sealed class RefreshOutcome
     /// <summary>The new tokens; on failure, the tokens read from the store, if any.</summary>
     public TokenSnapshot? Snapshot { get; }
 
-    public UnauthorizedReason? SignedOutReason { get; }
+    public SignInRequiredReason? SignedOutReason { get; }
 
     /// <summary>The OAuth error code behind a sign-out, if any (sanitised).</summary>
     public string? Error { get; }
@@ -44,7 +44,7 @@ internal sealed class RefreshOutcome
     public static RefreshOutcome FromRefresh(TokenSnapshot snapshot, bool refreshTokenRotated) =>
         new(snapshot, null, null, null) { Refreshed = true, RefreshTokenRotated = refreshTokenRotated };
 
-    public static RefreshOutcome SignedOut(UnauthorizedReason reason, string? error = null, TokenStoreException? storeFailure = null) =>
+    public static RefreshOutcome SignedOut(SignInRequiredReason reason, string? error = null, TokenStoreException? storeFailure = null) =>
         new(null, reason, error, null) { StoreFailure = storeFailure };
 
     /// <summary>A failed refresh; <paramref name="current"/> is the token set read from the store, which stays in use.</summary>

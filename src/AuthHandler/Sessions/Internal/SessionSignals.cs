@@ -12,27 +12,27 @@ namespace AuthHandler.Sessions.Internal;
 /// </summary>
 internal sealed class SessionSignals
 {
-    /// <summary>How long waiting requests wait for <see cref="DeviceAuthOptions.OnUnauthorized"/>.</summary>
+    /// <summary>How long waiting requests wait for <see cref="DeviceAuthOptions.OnSignInRequired"/>.</summary>
     public static readonly TimeSpan CallbackBound = TimeSpan.FromSeconds(5);
 
     private readonly string _name;
-    private readonly Func<OnUnauthorizedArguments, ValueTask>? _onUnauthorized;
+    private readonly Func<SignInRequiredEventArgs, ValueTask>? _onSignInRequired;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DeviceAuthMetrics _metrics;
 
-    public SessionSignals(string name, Func<OnUnauthorizedArguments, ValueTask>? onUnauthorized, TimeProvider time, ILogger logger, DeviceAuthMetrics metrics)
+    public SessionSignals(string name, Func<SignInRequiredEventArgs, ValueTask>? onSignInRequired, TimeProvider time, ILogger logger, DeviceAuthMetrics metrics)
     {
         _name = name;
-        _onUnauthorized = onUnauthorized;
+        _onSignInRequired = onSignInRequired;
         _time = time;
         _logger = logger;
         _metrics = metrics;
     }
 
-    public event EventHandler<OnUnauthorizedArguments>? Unauthorized;
+    public event EventHandler<SignInRequiredEventArgs>? SignInRequired;
 
-    public event EventHandler<OnRefreshedArguments>? Refreshed;
+    public event EventHandler<RefreshedEventArgs>? Refreshed;
 
     /// <summary>The sender of the events: the public session.</summary>
     public object Sender { get; set; } = null!;
@@ -59,18 +59,18 @@ internal sealed class SessionSignals
         if (signedOutNow)
         {
             var reason = outcome.SignedOutReason!.Value;
-            _metrics.Unauthorized(_name, reason);
+            _metrics.SignInRequired(_name, reason);
             if (outcome.StoreFailure is { } storeFailure)
             {
                 Log.StoreUnreadable(_logger, _name, storeFailure);
             }
 
             Log.SignInRequired(_logger, _name, reason);
-            await RaiseUnauthorizedAsync(new OnUnauthorizedArguments(_name, reason, outcome.Error)).ConfigureAwait(false);
+            await RaiseUnauthorizedAsync(new SignInRequiredEventArgs(_name, reason, outcome.Error)).ConfigureAwait(false);
         }
         else if (outcome.Refreshed)
         {
-            Raise(Refreshed, new OnRefreshedArguments(_name, outcome.Snapshot!.Tokens.ExpiresAt, outcome.RefreshTokenRotated));
+            Raise(Refreshed, new RefreshedEventArgs(_name, outcome.Snapshot!.Tokens.ExpiresAt, outcome.RefreshTokenRotated));
         }
     }
 
@@ -78,17 +78,17 @@ internal sealed class SessionSignals
     {
         { Failure: TokenEndpointException { Failure: TokenEndpointFailure.ClientConfiguration } } => "client_configuration",
         { Failure: not null } => "transient",
-        { SignedOutReason: UnauthorizedReason.RefreshRejected } => "rejected",
+        { SignedOutReason: SignInRequiredReason.RefreshRejected } => "rejected",
         { SignedOutReason: not null } => "signed_out",
         { Refreshed: true } => "refreshed",
         _ => startedFromStore ? "loaded" : "adopted",
     };
 
     /// <summary>Every subscriber and the options callback run, whatever the others throw.</summary>
-    private async ValueTask RaiseUnauthorizedAsync(OnUnauthorizedArguments arguments)
+    private async ValueTask RaiseUnauthorizedAsync(SignInRequiredEventArgs arguments)
     {
-        Raise(Unauthorized, arguments);
-        if (_onUnauthorized is null)
+        Raise(SignInRequired, arguments);
+        if (_onSignInRequired is null)
         {
             return;
         }
@@ -96,7 +96,7 @@ internal sealed class SessionSignals
         Task callback;
         try
         {
-            callback = _onUnauthorized(arguments).AsTask();
+            callback = _onSignInRequired(arguments).AsTask();
         }
         catch (Exception ex)
         {

@@ -88,7 +88,7 @@ internal sealed class SignInFlow
         }
         catch (DeviceAuthorizationException ex)
         {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.SignInFailed, ex.Error);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.SignInFailed, ex.Error);
         }
 
         try

@@ -118,7 +118,7 @@ internal sealed class TokenRedeemer
 
         Log.RefreshRejected(_logger, _name, error.Code);
         await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
-        return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshRejected, error.Code);
+        return RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, error.Code);
     }
 
     /// <summary>

@@ -84,12 +84,12 @@ internal sealed class TokenRefresher
         catch (TokenStoreException ex) when (!ex.IsTransient)
         {
             // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
-            return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex);
         }
 
         if (stored is null)
         {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
         }
 
         // A stored access token that cannot go into a header (tampered, or written by an older
@@ -111,12 +111,12 @@ internal sealed class TokenRefresher
             // Removing it keeps a signed-out session that looks at the store again from adopting
             // it, sending it, and signalling once more.
             await _redeemer.RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
-            return RefreshOutcome.SignedOut(UnauthorizedReason.NoRefreshToken);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.NoRefreshToken);
         }
 
         if (stored.RefreshTokenExpiresAt <= _time.GetUtcNow())
         {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.RefreshTokenExpired);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.RefreshTokenExpired);
         }
 
         var outcome = await _redeemer.RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
@@ -145,12 +145,12 @@ internal sealed class TokenRefresher
         }
         catch (TokenStoreException ex) when (!ex.IsTransient)
         {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.TokenStoreUnreadable, storeFailure: ex);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex);
         }
 
         if (stored is null && replacing is null)
         {
-            return RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens);
+            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
         }
 
         var storedSnapshot = stored is null ? null : _redeemer.UsableSnapshot(stored);

@@ -15,7 +15,7 @@ internal sealed class TokenState
 
     private volatile TokenSnapshot? _snapshot;
     private volatile SessionState _state;
-    private UnauthorizedReason? _signedOutReason;
+    private SignInRequiredReason? _signedOutReason;
     private long _backgroundRetryAtTicks;
     private long _signedOutAtTicks;
 
@@ -35,7 +35,7 @@ internal sealed class TokenState
 
     public SessionState State => _state;
 
-    public UnauthorizedReason? SignedOutReason
+    public SignInRequiredReason? SignedOutReason
     {
         get
         {
@@ -68,7 +68,7 @@ internal sealed class TokenState
         {
             _generation++;
             _snapshot = null;
-            _state = SessionState.SignedOut;
+            _state = SessionState.SignInRequired;
             _signedOutReason = null;
             _signedOutAtTicks = now.UtcTicks;
         }
@@ -95,7 +95,7 @@ internal sealed class TokenState
         if (generation != _generation)
         {
             // The app set or removed tokens meanwhile; its choice stands.
-            return (_snapshot is { } current ? RefreshOutcome.Token(current) : RefreshOutcome.SignedOut(UnauthorizedReason.NoTokens), false);
+            return (_snapshot is { } current ? RefreshOutcome.Token(current) : RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens), false);
         }
 
         if (outcome.Failure is null && outcome.Snapshot is { } snapshot)
@@ -107,9 +107,9 @@ internal sealed class TokenState
 
         if (outcome.SignedOutReason is { } reason)
         {
-            var signedOutNow = _state != SessionState.SignedOut;
+            var signedOutNow = _state != SessionState.SignInRequired;
             _snapshot = null;
-            _state = SessionState.SignedOut;
+            _state = SessionState.SignInRequired;
             _signedOutReason = reason;
             _signedOutAtTicks = now.UtcTicks;
             return (outcome, signedOutNow);

@@ -1,7 +1,7 @@
 namespace AuthHandler;
 
 /// <summary>Why a session needs the user to sign in again.</summary>
-public enum UnauthorizedReason
+public enum SignInRequiredReason
 {
     /// <summary>Not known: the default value, never reported by the library.</summary>
     Unknown,

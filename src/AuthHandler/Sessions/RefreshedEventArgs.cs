@@ -1,13 +1,13 @@
 namespace AuthHandler;
 
 /// <summary>A session redeemed its refresh token for a new access token.</summary>
-public readonly struct OnRefreshedArguments
+public sealed class RefreshedEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
     /// <param name="clientName">The HTTP client name of the session.</param>
     /// <param name="expiresAt">When the new access token expires.</param>
     /// <param name="refreshTokenRotated">Whether the server issued a new refresh token.</param>
-    public OnRefreshedArguments(string clientName, DateTimeOffset expiresAt, bool refreshTokenRotated)
+    public RefreshedEventArgs(string clientName, DateTimeOffset expiresAt, bool refreshTokenRotated)
     {
         ClientName = clientName;
         ExpiresAt = expiresAt;

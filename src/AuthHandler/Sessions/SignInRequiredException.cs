@@ -5,10 +5,10 @@ namespace AuthHandler;
 /// <see cref="DeviceAuthOptions.SignInRequiredBehavior"/> is
 /// <see cref="SignInRequiredBehavior.ThrowException"/>.
 /// </summary>
-public sealed class AuthenticationRequiredException : Exception
+public sealed class SignInRequiredException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public AuthenticationRequiredException()
+    public SignInRequiredException()
         : base("A sign-in is required.")
     {
         ClientName = string.Empty;
@@ -16,7 +16,7 @@ public sealed class AuthenticationRequiredException : Exception
 
     /// <summary>Creates the exception with a message.</summary>
     /// <param name="message">What happened.</param>
-    public AuthenticationRequiredException(string message)
+    public SignInRequiredException(string message)
         : base(message)
     {
         ClientName = string.Empty;
@@ -25,7 +25,7 @@ public sealed class AuthenticationRequiredException : Exception
     /// <summary>Creates the exception with a message and its cause.</summary>
     /// <param name="message">What happened.</param>
     /// <param name="innerException">The cause.</param>
-    public AuthenticationRequiredException(string message, Exception innerException)
+    public SignInRequiredException(string message, Exception innerException)
         : base(message, innerException)
     {
         ClientName = string.Empty;
@@ -34,7 +34,7 @@ public sealed class AuthenticationRequiredException : Exception
     /// <summary>Creates the exception for a session.</summary>
     /// <param name="clientName">The HTTP client name of the session.</param>
     /// <param name="reason">Why a sign-in is needed, when known.</param>
-    public AuthenticationRequiredException(string clientName, UnauthorizedReason? reason)
+    public SignInRequiredException(string clientName, SignInRequiredReason? reason)
         : base($"The HTTP client '{clientName}' needs the user to sign in again ({Describe(reason)}).")
     {
         ClientName = clientName;
@@ -45,16 +45,16 @@ public sealed class AuthenticationRequiredException : Exception
     public string ClientName { get; }
 
     /// <summary>Gets why a sign-in is needed, when known.</summary>
-    public UnauthorizedReason? Reason { get; }
+    public SignInRequiredReason? Reason { get; }
 
-    private static string Describe(UnauthorizedReason? reason) => reason switch
+    private static string Describe(SignInRequiredReason? reason) => reason switch
     {
-        UnauthorizedReason.NoTokens => "no tokens are stored",
-        UnauthorizedReason.RefreshRejected => "the authorization server rejected the refresh token",
-        UnauthorizedReason.RefreshTokenExpired => "the refresh token has expired",
-        UnauthorizedReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
-        UnauthorizedReason.TokenStoreUnreadable => "the token store cannot be read",
-        UnauthorizedReason.SignInFailed => "the sign-in did not complete",
+        SignInRequiredReason.NoTokens => "no tokens are stored",
+        SignInRequiredReason.RefreshRejected => "the authorization server rejected the refresh token",
+        SignInRequiredReason.RefreshTokenExpired => "the refresh token has expired",
+        SignInRequiredReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
+        SignInRequiredReason.TokenStoreUnreadable => "the token store cannot be read",
+        SignInRequiredReason.SignInFailed => "the sign-in did not complete",
         _ => "the session is signed out",
     };
 }

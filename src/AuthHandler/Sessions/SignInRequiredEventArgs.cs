@@ -1,16 +1,18 @@
 namespace AuthHandler;
 
 /// <summary>
-/// The unauthorized signal: the session signed out and the user must sign in again. Raised once
-/// per transition to signed out, however many requests were waiting.
+/// The sign-in-required signal: the session signed itself out and the user must sign in again.
+/// Raised once per transition, however many requests were waiting; the same arguments go to the
+/// <see cref="DeviceAuthSession.SignInRequired"/> event and the
+/// <see cref="DeviceAuthOptions.OnSignInRequired"/> callback.
 /// </summary>
-public readonly struct OnUnauthorizedArguments
+public sealed class SignInRequiredEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
     /// <param name="clientName">The HTTP client name of the session.</param>
     /// <param name="reason">Why a sign-in is needed.</param>
     /// <param name="error">The OAuth error code from the token endpoint, if any.</param>
-    public OnUnauthorizedArguments(string clientName, UnauthorizedReason reason, string? error)
+    public SignInRequiredEventArgs(string clientName, SignInRequiredReason reason, string? error)
     {
         ClientName = clientName;
         Reason = reason;
@@ -21,7 +23,7 @@ public readonly struct OnUnauthorizedArguments
     public string ClientName { get; }
 
     /// <summary>Gets why a sign-in is needed.</summary>
-    public UnauthorizedReason Reason { get; }
+    public SignInRequiredReason Reason { get; }
 
     /// <summary>Gets the OAuth error code from the token endpoint (e.g. <c>invalid_grant</c>), if any.</summary>
     public string? Error { get; }
