@@ -65,12 +65,11 @@ public static class Storage
                 options.Authority = "https://id.example.com";
                 options.ClientId = "forecast-cli";
             })
-            .UseTokenStore(provider => new DistributedCacheTokenStore(provider.GetRequiredService<IDistributedCache>()));
+            .UseTokenStore(provider => new DistributedCacheTokenStore(provider.GetRequiredService<IDistributedCache>()))
 
-        // Not a FileTokenStore, so the default lock is in-process only. Every holder of the refresh
-        // token must share the lock: register one, keyed by the client name.
-        var lockDirectory = Path.Combine(Path.GetTempPath(), "forecast-locks");
-        services.AddKeyedSingleton<IRefreshLock>("forecast", new FileRefreshLock(lockDirectory, TimeSpan.FromSeconds(30)));
+            // A store of your own needs a lock that every holder of its refresh tokens shares;
+            // without one the app fails at start. Here: every process of the user on this machine.
+            .UseRefreshLock(_ => new FileRefreshLock(Path.Combine(Path.GetTempPath(), "forecast-locks"), TimeSpan.FromSeconds(30)));
         #endregion
     }
 }
