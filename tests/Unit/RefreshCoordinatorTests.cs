@@ -11,7 +11,7 @@ public sealed class RefreshCoordinatorTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Now);
-    private readonly TokenState _state = new();
+    private readonly TokenState _state;
     private readonly TestMeterFactory _meters = new();
     private readonly List<(TokenSnapshot? Replacing, TaskCompletionSource<RefreshOutcome> Done)> _refreshes = [];
     private readonly SessionSignals _signals;
@@ -19,6 +19,7 @@ public sealed class RefreshCoordinatorTests : IDisposable
 
     public RefreshCoordinatorTests()
     {
+        _state = new TokenState(_time);
         var metrics = new DeviceAuthMetrics(_meters);
         _signals = new SessionSignals("api", onSignInRequired: null, _time, NullLogger.Instance, metrics) { Sender = this };
         _coordinator = new RefreshCoordinator("api", _state, RefreshAsync, _signals, signInOnDemand: false, TimeSpan.FromSeconds(30), _time, NullLogger.Instance, metrics, CancellationToken.None);
@@ -136,7 +137,11 @@ public sealed class RefreshCoordinatorTests : IDisposable
         Assert.False(_coordinator.IsRunning);
     }
 
-    public void Dispose() => _meters.Dispose();
+    public void Dispose()
+    {
+        _state.Dispose();
+        _meters.Dispose();
+    }
 
     private Task<RefreshOutcome> RefreshAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using AuthHandler.Sessions.Internal;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AuthHandler.Tests.Unit;
 
@@ -21,7 +22,7 @@ public sealed class TokenStateTests
     [Fact]
     public void NewState_IsUnknownWithNoSnapshot()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
 
         Assert.Equal(SessionState.Unknown, state.State);
         Assert.Null(state.Snapshot);
@@ -30,7 +31,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_NewTokens_SignsInWithThem()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         var snapshot = Snapshot();
 
         var (outcome, signedOutNow) = Publish(state, RefreshOutcome.FromRefresh(snapshot, refreshTokenRotated: true));
@@ -44,7 +45,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_SignedOutTwice_OnlyTheFirstIsATransition()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         state.SignIn(Snapshot());
 
         var first = Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, "invalid_grant"));
@@ -60,7 +61,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_AppSetTokensMeanwhile_TheAppsTokensStand()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         var generation = state.Generation;
         var appTokens = Snapshot("app");
         state.SignIn(appTokens);
@@ -77,7 +78,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_TransientFailure_KeepsTheTokensAndBacksOffTheRetryDelay()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         var held = Snapshot();
         state.SignIn(held);
 
@@ -92,7 +93,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_FailureWithALongerRetryAfter_BacksOffThatLong()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         state.SignIn(Snapshot());
 
         Publish(state, RefreshOutcome.Failed(new TokenEndpointException("busy") { RetryAfter = TimeSpan.FromMinutes(10) }));
@@ -104,7 +105,7 @@ public sealed class TokenStateTests
     [Fact]
     public void PublishLocked_TransientFailureOnTheFirstRead_UsesTheTokensReadFromTheStore()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         var stored = Snapshot();
 
         Publish(state, RefreshOutcome.Failed(new TokenStoreException("locked", isTransient: true), stored));
@@ -116,7 +117,7 @@ public sealed class TokenStateTests
     [Fact]
     public void SignOut_ThenMayLeaveSignedOut_OnlyAfterTheRecheckIntervalUnlessSignInOnDemand()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         state.SignIn(Snapshot());
 
         state.SignOut(Now);
@@ -131,7 +132,7 @@ public sealed class TokenStateTests
     [Fact]
     public void SignIn_AfterASignOut_ClearsTheReasonAndBumpsTheGeneration()
     {
-        var state = new TokenState();
+        using var state = new TokenState(new FakeTimeProvider(Now));
         Publish(state, RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens));
         var generation = state.Generation;
 
@@ -139,5 +140,85 @@ public sealed class TokenStateTests
 
         Assert.Null(state.SignedOutReason);
         Assert.Equal(generation + 1, state.Generation);
+    }
+}
+
+public sealed class FreshnessTimerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static TokenSnapshot Snapshot(DateTimeOffset refreshAt) =>
+        new(new TokenSet("a", refreshAt.AddMinutes(5)) { RefreshToken = "r" }, "Bearer a", refreshAt, refreshAt.AddMinutes(4));
+
+    [Fact]
+    public void Watch_SnapshotBeforeItsRefreshAt_IsFreshUntilExactlyThen()
+    {
+        var time = new FakeTimeProvider(Now);
+        using var freshness = new FreshnessTimer(time);
+        var snapshot = Snapshot(Now.AddMinutes(55));
+
+        freshness.Watch(snapshot);
+        time.Advance(TimeSpan.FromMinutes(55) - TimeSpan.FromTicks(1));
+        var freshJustBefore = snapshot.IsFresh;
+        time.Advance(TimeSpan.FromTicks(1));
+
+        Assert.True(freshJustBefore);
+        Assert.False(snapshot.IsFresh);
+    }
+
+    [Fact]
+    public void Watch_SnapshotPastItsRefreshAt_IsStaleAtOnce()
+    {
+        using var freshness = new FreshnessTimer(new FakeTimeProvider(Now));
+        var snapshot = Snapshot(Now);
+
+        freshness.Watch(snapshot);
+
+        Assert.False(snapshot.IsFresh);
+    }
+
+    [Fact]
+    public void Watch_RefreshAtBeyondTheLongestTimer_TurnsStaleOnTimeInSteps()
+    {
+        var time = new FakeTimeProvider(Now);
+        using var freshness = new FreshnessTimer(time);
+        var snapshot = Snapshot(Now.AddDays(100));
+
+        freshness.Watch(snapshot);
+        time.Advance(TimeSpan.FromDays(100) - TimeSpan.FromSeconds(1));
+        var freshJustBefore = snapshot.IsFresh;
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(freshJustBefore);
+        Assert.False(snapshot.IsFresh);
+    }
+
+    [Fact]
+    public void Watch_NoRefreshToken_StaysFreshForever()
+    {
+        var time = new FakeTimeProvider(Now);
+        using var freshness = new FreshnessTimer(time);
+        var snapshot = new TokenSnapshot(new TokenSet("a", Now.AddHours(1)), "Bearer a", DateTimeOffset.MaxValue, DateTimeOffset.MaxValue);
+
+        freshness.Watch(snapshot);
+        time.Advance(TimeSpan.FromDays(1000));
+
+        Assert.True(snapshot.IsFresh);
+    }
+
+    [Fact]
+    public void Watch_AReplacedSnapshot_IsNoLongerTurned()
+    {
+        var time = new FakeTimeProvider(Now);
+        using var freshness = new FreshnessTimer(time);
+        var first = Snapshot(Now.AddMinutes(1));
+        var second = Snapshot(Now.AddMinutes(10));
+
+        freshness.Watch(first);
+        freshness.Watch(second);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.True(first.IsFresh);
+        Assert.True(second.IsFresh);
     }
 }

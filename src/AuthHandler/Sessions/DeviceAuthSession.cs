@@ -28,7 +28,7 @@ namespace AuthHandler;
 [DebuggerDisplay("DeviceAuthSession {Name,nq}: {State}")]
 public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
 {
-    private readonly TokenState _state = new();
+    private readonly TokenState _state;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
@@ -45,6 +45,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     internal DeviceAuthSession(SessionParts parts)
     {
         Name = parts.Name;
+        _state = new TokenState(parts.Time);
         StoreKey = parts.StoreKey;
         _store = parts.Store;
         _refreshLock = parts.RefreshLock;
@@ -218,6 +219,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         {
             _lifetime.Cancel();
         }
+
+        _state.Dispose();
     }
 
     /// <summary>Completes when the latest refresh has published its outcome and raised its events.</summary>
@@ -232,6 +235,12 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         var snapshot = _state.Snapshot;
         if (snapshot is not null)
         {
+            // Invariant 2: a fresh token is a flag, not a clock read (FreshnessTimer turns it).
+            if (snapshot.IsFresh)
+            {
+                return new ValueTask<TokenSnapshot?>(snapshot);
+            }
+
             var now = _time.GetUtcNow();
             if (now < snapshot.RefreshAt)
             {

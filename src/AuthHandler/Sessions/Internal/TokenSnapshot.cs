@@ -14,7 +14,15 @@ internal sealed class TokenSnapshot
         MustRefreshAt = mustRefreshAt;
     }
 
+    private volatile bool _stale;
+
     public TokenSet Tokens { get; }
+
+    /// <summary>
+    /// Whether <see cref="RefreshAt"/> is still ahead: true until <see cref="FreshnessTimer"/>
+    /// marks the snapshot stale, so the hot path needs no clock read (invariant 2).
+    /// </summary>
+    public bool IsFresh => !_stale;
 
     /// <summary>The whole header value, e.g. <c>Bearer abc</c>.</summary>
     public string HeaderValue { get; }
@@ -24,6 +32,9 @@ internal sealed class TokenSnapshot
 
     /// <summary>From here on (expiry minus skew), requests wait for a new token.</summary>
     public DateTimeOffset MustRefreshAt { get; }
+
+    /// <summary>From now on, requests read the clock to decide between refresh-ahead and waiting.</summary>
+    public void MarkStale() => _stale = true;
 
     public override string ToString() => $"TokenSnapshot {{ RefreshAt = {RefreshAt:O}, MustRefreshAt = {MustRefreshAt:O} }}";
 }

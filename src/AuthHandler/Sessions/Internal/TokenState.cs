@@ -8,11 +8,12 @@ namespace AuthHandler.Sessions.Internal;
 /// the two instants that throttle work (the next background retry, the next look at the store
 /// while signed out). Transitions are methods; reads of the snapshot and the state are lock-free.
 /// </summary>
-internal sealed class TokenState
+internal sealed class TokenState : IDisposable
 {
     /// <summary>How often a signed-out session looks at the store again for a sign-in made elsewhere.</summary>
     public static readonly TimeSpan SignedOutRecheckInterval = TimeSpan.FromSeconds(5);
 
+    private readonly FreshnessTimer _freshness;
     private volatile TokenSnapshot? _snapshot;
     private volatile SessionState _state;
     private SignInRequiredReason? _signedOutReason;
@@ -23,6 +24,8 @@ internal sealed class TokenState
     // does not overwrite the app's choice when it completes.
     private int _generation;
 
+    public TokenState(TimeProvider time) => _freshness = new FreshnessTimer(time);
+
     /// <summary>
     /// The lock of every transition. <see cref="RefreshCoordinator"/> takes it too, so that
     /// "is the token this caller has still current, and is a refresh running?" and "publish the
@@ -32,6 +35,8 @@ internal sealed class TokenState
 
     /// <summary>The current snapshot: one volatile read, the hot path.</summary>
     public TokenSnapshot? Snapshot => _snapshot;
+
+    public void Dispose() => _freshness.Dispose();
 
     public SessionState State => _state;
 
@@ -58,6 +63,7 @@ internal sealed class TokenState
             _snapshot = snapshot;
             _state = SessionState.SignedIn;
             _signedOutReason = null;
+            _freshness.Watch(snapshot);
         }
     }
 
@@ -71,6 +77,7 @@ internal sealed class TokenState
             _state = SessionState.SignInRequired;
             _signedOutReason = null;
             _signedOutAtTicks = now.UtcTicks;
+            _freshness.Watch(null);
         }
     }
 
@@ -102,6 +109,7 @@ internal sealed class TokenState
         {
             _snapshot = snapshot;
             _state = SessionState.SignedIn;
+            _freshness.Watch(snapshot);
             return (outcome, false);
         }
 
@@ -112,6 +120,7 @@ internal sealed class TokenState
             _state = SessionState.SignInRequired;
             _signedOutReason = reason;
             _signedOutAtTicks = now.UtcTicks;
+            _freshness.Watch(null);
             return (outcome, signedOutNow);
         }
 
@@ -122,6 +131,7 @@ internal sealed class TokenState
         {
             _snapshot = stored;
             _state = SessionState.SignedIn;
+            _freshness.Watch(stored);
         }
 
         var asked = (outcome.Failure as TokenEndpointException)?.RetryAfter;
