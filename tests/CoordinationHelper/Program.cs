@@ -1,11 +1,14 @@
 // Usage:
 //   requests <store-dir> <authority> <api-url> <count>   waits for "go" on stdin, then sends <count>
 //                                                          concurrent GET <api-url>/data and prints
-//                                                          "ok=N failed=N" (exit 0 when all succeed)
+//                                                          "ok=N failed=N" (exit 0 when all succeed);
+//                                                          prints "waiting-for-lock" if its refresh finds
+//                                                          the lock held, "lock-acquired" once it has it
 //   hold-lock <store-dir> <authority>                      takes the refresh lock, prints "locked",
 //                                                          and holds it until killed
 using System.Net;
 using AuthHandler;
+using AuthHandler.CoordinationHelper;
 using Microsoft.Extensions.DependencyInjection;
 
 var mode = args[0];
@@ -13,6 +16,12 @@ var storeDirectory = args[1];
 var authority = args[2];
 
 var services = new ServiceCollection();
+if (mode == "requests")
+{
+    // The lock the session would use with this store anyway, reporting its waits.
+    services.AddSingleton<IRefreshLock>(new ReportingRefreshLock(new FileRefreshLock(storeDirectory)));
+}
+
 var builder = services.AddHttpClient("api", c => c.BaseAddress = new Uri(mode == "requests" ? args[3] : authority));
 builder.AddDeviceAuthHandler(o =>
 {

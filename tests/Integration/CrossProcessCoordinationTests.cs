@@ -90,16 +90,22 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
 
             await Task.WhenAll(helpers.Select(h => h.SendAsync("go")));
 
-            // While the holder lives, nobody may redeem the refresh token.
-            var blocked = await Task.WhenAny(Task.WhenAll(helpers.Select(h => h.Exited)), Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
-            Assert.False(helpers.Any(h => h.Exited.IsCompleted), "a helper finished while another process held the lock");
+            // Each helper reports that its refresh reached the lock and found it held: while the
+            // holder lives, all three are refused it, so nobody has redeemed the refresh token.
+            foreach (var helper in helpers)
+            {
+                await helper.WaitForLineAsync("waiting-for-lock", Patience);
+            }
+
+            Assert.DoesNotContain(helpers, h => h.Output.Contains("lock-acquired", StringComparison.Ordinal));
+            Assert.DoesNotContain(helpers, h => h.Exited.IsCompleted);
             Assert.Equal(0, _idp.LogEntries.Count(e => e.RequestMessage.Path == "/token"));
-            _ = blocked;
 
             holder.Kill();
             await Task.WhenAll(helpers.Select(h => h.Exited)).WaitAsync(Patience, TestContext.Current.CancellationToken);
 
             Assert.All(helpers, h => Assert.True(h.ExitCode == 0, h.Output));
+            Assert.All(helpers, h => Assert.Contains("lock-acquired", h.Output, StringComparison.Ordinal));
             Assert.Equal(1, _idp.LogEntries.Count(e => e.RequestMessage.Path == "/token"));
         }
         finally

@@ -15,14 +15,20 @@ public sealed class RefreshAheadTests
         await host.SeedAsync(Access1, lifetime: TimeSpan.FromHours(1));
         host.ApiAccepts(Access1);
         host.ApiAccepts(Access2);
-        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(200));
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, AuthTestHost.Tokens(Access2, Refresh2));
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         var refreshed = new TaskCompletionSource<RefreshedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         host.Session.Refreshed += (_, args) => refreshed.TrySetResult(args);
 
         // 4 minutes before expiry: inside the default 5-minute window, outside the 30 s skew.
+        // All twenty complete while the token endpoint still holds the refresh they started:
+        // none of them waited for it.
         host.Time.Advance(TimeSpan.FromMinutes(56));
-        var during = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.Client.GetAsync("/data", TestContext.Current.CancellationToken)));
+        var during = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.Client.GetAsync("/data", TestContext.Current.CancellationToken)))
+            .WaitAsync(HeldTokenEndpoint.Patience, TestContext.Current.CancellationToken);
+        await tokenEndpoint.WaitUntilReachedAsync();
+        Assert.False(host.Session.WhenRefreshCompleted().IsCompleted, "the background refresh is still held");
+        tokenEndpoint.Release();
         await host.Session.WhenRefreshCompleted();
         var args = await refreshed.Task.WaitAsync(TestContext.Current.CancellationToken);
         var after = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
@@ -61,11 +67,17 @@ public sealed class RefreshAheadTests
         host.ApiAccepts(Access1);
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2));
 
-        // 70 s left of 120 s: outside a window of half the lifetime (60 s), though inside 5 minutes.
-        host.Time.Advance(TimeSpan.FromSeconds(50));
+        // 61 s left of 120 s: outside a window of half the lifetime (60 s), though inside 5 minutes.
+        host.Time.Advance(TimeSpan.FromSeconds(59));
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
-
+        await host.Session.WhenRefreshCompleted();
         Assert.Equal(0, host.TokenCalls);
+
+        // 60 s left: the window has begun, so this request starts the background refresh.
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await host.Session.WhenRefreshCompleted();
+        Assert.Equal(1, host.TokenCalls);
     }
 
     [Fact]
@@ -90,8 +102,13 @@ public sealed class RefreshAheadTests
         Assert.Equal(SessionState.SignedIn, host.Session.State);
         Assert.Equal(Access1, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.AccessToken);
 
-        // After the back-off (30 s by default) the next request starts another background refresh.
-        host.Time.Advance(TimeSpan.FromSeconds(31));
+        // The back-off is 30 s by default: a second before it ends, still no refresh; once it
+        // has ended, the next request starts another background refresh.
+        host.Time.Advance(TimeSpan.FromSeconds(29));
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await host.Session.WhenRefreshCompleted();
+        Assert.Equal(1, host.TokenCalls);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
         await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Session.WhenRefreshCompleted();
         Assert.Equal(2, host.TokenCalls);

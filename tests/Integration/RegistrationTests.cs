@@ -2,12 +2,16 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using WireMock.Server;
 
 namespace AuthHandler.Tests.Integration;
 
 public sealed class RegistrationTests
 {
     private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+    private const string Access2 = "at-2-" + AuthTestHost.SecretMarker;
+    private const string Refresh1 = "rt-1-" + AuthTestHost.SecretMarker;
+    private const string Refresh2 = "rt-2-" + AuthTestHost.SecretMarker;
 
     public static TheoryData<string, string> InvalidOptions => new()
     {
@@ -74,7 +78,7 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task Validate_LoopbackHttp_IsAllowed()
+    public async Task Validate_LoopbackHttp_PassesAtStartAndAtFirstUse()
     {
         var services = new ServiceCollection();
         services.AddHttpClient("api", c => c.BaseAddress = new Uri("http://127.0.0.1:5000/"))
@@ -86,7 +90,8 @@ public sealed class RegistrationTests
             });
         using var provider = services.BuildServiceProvider();
 
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        Assert.Null(Record.Exception(() => provider.GetRequiredKeyedService<DeviceAuthSession>("api")));
     }
 
     [Fact]
@@ -197,24 +202,51 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task ServiceProvider_SyncDispose_DisposesTheSession()
+    public async Task ServiceProvider_SyncDispose_EndsTheRefreshInFlightWithObjectDisposedException()
     {
+        using var idp = WireMockServer.Start();
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(idp, AuthTestHost.Tokens(Access2, Refresh2));
         var services = new ServiceCollection();
-        services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com/"))
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri(idp.Url!))
             .AddDeviceAuthHandler(o =>
             {
-                o.Authority = "https://id.example.com";
+                o.Authority = idp.Url;
                 o.ClientId = "cli";
+                o.TokenEndpoint = new Uri(idp.Url + "/token");
                 o.DeviceHeaders.Enabled = false;
+
+                // Only the disposal can end the held refresh: no attempt timeout, no retry.
+                o.BackchannelTimeout = TimeSpan.FromMinutes(10);
+                o.BackchannelMaxRetryAttempts = 0;
             })
             .UseMemoryTokenStore();
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var session = provider.GetRequiredKeyedService<DeviceAuthSession>("api");
-        await session.SetTokensAsync(new TokenSet("t", DateTimeOffset.UtcNow.AddHours(1)), TestContext.Current.CancellationToken);
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+
+        // An expired access token (on the real clock, which this provider uses): the request waits for the refresh.
+        var now = DateTimeOffset.UtcNow;
+        await session.SetTokensAsync(new TokenSet(Access1, now.AddMinutes(-1)) { RefreshToken = Refresh1, IssuedAt = now.AddMinutes(-61) }, TestContext.Current.CancellationToken);
+        var request = client.GetAsync("/data", TestContext.Current.CancellationToken);
+        await tokenEndpoint.WaitUntilReachedAsync();
 
         provider.Dispose();
 
+        // Documented on Dispose: the refresh in flight stops and waiting requests get an
+        // ObjectDisposedException. The token endpoint never answered, so only the disposal ended it.
+        var ex = await Assert.ThrowsAsync<ObjectDisposedException>(() => request.WaitAsync(HeldTokenEndpoint.Patience, TestContext.Current.CancellationToken));
+        Assert.Contains(Causes(ex), e => e is OperationCanceledException);
+        Assert.Equal(1, tokenEndpoint.Calls);
         Assert.Equal(SessionState.SignedIn, session.State);
+        Assert.DoesNotContain(idp.LogEntries, e => e.RequestMessage.Path == "/data");
+    }
+
+    private static IEnumerable<Exception> Causes(Exception exception)
+    {
+        for (var e = exception.InnerException; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     private sealed class TypedApi(HttpClient client)

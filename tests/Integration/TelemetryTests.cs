@@ -25,22 +25,32 @@ public sealed class TelemetryTests
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access2);
-        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(200));
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, AuthTestHost.Tokens(Access2, Refresh2));
         using var refreshes = Collect(host, "authhandler.refresh.count");
         using var retries = Collect(host, "authhandler.request.retries");
         using var joins = Collect(host, "authhandler.refresh.joins");
         using var duration = new MetricCollector<double>(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, "authhandler.refresh.duration");
         var client = host.Client;
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)));
+        // The first read of the store, by one caller: a "loaded" run that nobody joins.
+        Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+        await host.Session.WhenRefreshCompleted();
+
+        // Twenty 401s: the first starts the refresh, which the token endpoint holds until the
+        // other nineteen have joined it.
+        var calls = Enumerable.Range(0, 20).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)).ToList();
+        await tokenEndpoint.WaitUntilReachedAsync();
+        await joins.WaitForMeasurementsAsync(19, HeldTokenEndpoint.Patience);
+        tokenEndpoint.Release();
+        await Task.WhenAll(calls);
         await host.Session.WhenRefreshCompleted();
 
         Assert.Equal(1, Sum(refreshes, "refreshed"));
         Assert.Equal(1, Sum(refreshes, "loaded"));
+        Assert.Equal(2, refreshes.GetMeasurementSnapshot().Count);
         Assert.Equal(20, Sum(retries));
-        // Two shared runs (the first read of the store, then the refresh after the 401s): every
-        // request but the one that started a run may have joined it.
-        Assert.InRange(Sum(joins), 1, 38);
+        Assert.Equal(19, Sum(joins));
+        Assert.Equal(1, tokenEndpoint.Calls);
         Assert.Equal(2, duration.GetMeasurementSnapshot().Count);
         Assert.All(refreshes.GetMeasurementSnapshot(), m => Assert.Equal(AuthTestHost.ClientName, m.Tags["authhandler.client"]));
         var events = host.Logs.GetSnapshot().Select(r => r.Id.Id).ToHashSet();
@@ -120,7 +130,8 @@ public sealed class TelemetryTests
         await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
         await host.Session.SetTokensAsync((await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!, TestContext.Current.CancellationToken);
         host.ApiAccepts(Access2);
-        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2), delay: TimeSpan.FromMilliseconds(300));
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, AuthTestHost.Tokens(Access2, Refresh2));
+        using var joins = Collect(host, "authhandler.refresh.joins");
         host.Time.Advance(TimeSpan.FromMinutes(11));
         var client = host.Client;
 
@@ -133,6 +144,10 @@ public sealed class TelemetryTests
             calls.Add(client.GetAsync("/data", TestContext.Current.CancellationToken));
         }
 
+        // The first request started the refresh; it answers once the other two have joined it.
+        await tokenEndpoint.WaitUntilReachedAsync();
+        await joins.WaitForMeasurementsAsync(2, HeldTokenEndpoint.Patience);
+        tokenEndpoint.Release();
         await Task.WhenAll(calls);
         await host.Session.WhenRefreshCompleted();
 

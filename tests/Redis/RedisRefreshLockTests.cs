@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using StackExchange.Redis;
 
 namespace AuthHandler.Tests.Redis;
 
@@ -208,26 +209,40 @@ public sealed class RedisRefreshLockTests
     }
 
     [Fact]
-    public async Task AcquireAsync_TwoSessionsOfOneInstance_QueueLocallyAndGetIncreasingFences()
+    public async Task AcquireAsync_TwoSessionsOfOneInstance_SecondQueuesLocallyWithoutTryingRedisAndGetsTheNextFence()
     {
         await using var host = await RedisTestHost.StartAsync();
-        var a = host.AddInstance();
+
+        // The instance's connection is the test's, so the test can send a command behind
+        // whatever the lock has sent on it.
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(host.Redis.ConnectionString);
+        var a = host.AddInstance(o =>
+        {
+            o.Configuration = null;
+            o.ConnectionMultiplexerFactory = _ => connection;
+        });
         var key = RedisTestHost.Session(a).StoreKey;
         var admin = await host.AdminAsync();
         var ct = TestContext.Current.CancellationToken;
         var refreshLock = RedisTestHost.Lock(a);
 
         var first = await refreshLock.AcquireAsync(key, ct);
+        var leaseAttempts = await LeaseAttemptsAsync(host);
         var second = refreshLock.AcquireAsync(key, ct).AsTask();
 
-        // The first holder has not released: the second cannot complete however long we look.
-        await Task.Yield();
+        // Redis answers a PING on this connection after everything sent on it before: had the
+        // second acquisition tried the lease (the acquire script's SET NX), Redis would have run
+        // it by now. It did not: it waits in this process, not by polling Redis.
+        await connection.GetDatabase().PingAsync();
+        Assert.Equal(leaseAttempts, await LeaseAttemptsAsync(host));
         Assert.False(second.IsCompleted);
         Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
 
+        // Released: the second takes the lease at its first try, with the next fencing token.
         await first.DisposeAsync();
         await using (await second)
         {
+            Assert.Equal(leaseAttempts + 1, await LeaseAttemptsAsync(host));
             Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         }
     }
@@ -236,5 +251,23 @@ public sealed class RedisRefreshLockTests
     private sealed record FixedLease(string Key, long? FencingToken) : IRefreshLease
     {
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// How many SET commands Redis has run (<c>INFO commandstats</c> counts those a script runs):
+    /// the lock's only SET is the acquire script's SET NX, and nothing else in these tests writes.
+    /// </summary>
+    private static async Task<long> LeaseAttemptsAsync(RedisTestHost host)
+    {
+        await host.AdminAsync();
+        var stats = await host.AdminServer().InfoRawAsync("commandstats") ?? string.Empty;
+        var line = stats.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return 0;
+        }
+
+        var calls = line.Split(':', ',').Single(f => f.StartsWith("calls=", StringComparison.Ordinal));
+        return long.Parse(calls["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -37,7 +37,7 @@ public sealed class RegistrationTests
         Assert.Equal("RedisTokenStore", provider.GetRequiredKeyedService<ITokenStore>("api").GetType().Name);
         Assert.Equal("RedisRefreshLock", provider.GetRequiredKeyedService<IRefreshLock>("api").GetType().Name);
         Assert.Null(provider.GetKeyedService<ITokenStore>("other"));
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
     }
 
     [Fact]
@@ -88,10 +88,10 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task AddRedisTokenCoordination_ApplicationMultiplexerService_IsEnough()
+    public async Task AddRedisTokenCoordination_ApplicationMultiplexerService_PassesStartAndIsTheConnectionUsed()
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IConnectionMultiplexer>(_ => throw new InvalidOperationException("not resolved at start"));
+        services.AddSingleton<IConnectionMultiplexer>(_ => throw new InvalidOperationException("the application's multiplexer was resolved"));
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com"))
             .AddDeviceAuthHandler(o =>
@@ -104,7 +104,11 @@ public sealed class RegistrationTests
             .AddRedisTokenCoordination(_ => { });
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        // Start validation accepts the registration without resolving the service; the store is
+        // what asks for it, so it is the connection the coordination uses.
+        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        var atResolve = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<ITokenStore>("api"));
+        Assert.Equal("the application's multiplexer was resolved", atResolve.Message);
     }
 
     [Fact]
