@@ -55,12 +55,12 @@ internal sealed class TokenRefresher
                 // The lock file cannot be created, so neither can a token file beside it. Any other
                 // lock's failure (Redis down) says nothing about the store and stays a plain
                 // transient failure: reading the store as well would only double the wait.
-                return await WithoutLockAsync(replacing, ex, cancellationToken).ConfigureAwait(false);
+                return await RefreshLockedAsync(replacing, lease: null, ex, cancellationToken).ConfigureAwait(false);
             }
 
             await using (lease.ConfigureAwait(false))
             {
-                return await RefreshLockedAsync(replacing, lease, cancellationToken).ConfigureAwait(false);
+                return await RefreshLockedAsync(replacing, lease, lockFailure: null, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is TokenStoreException or TimeoutException)
@@ -72,7 +72,14 @@ internal sealed class TokenRefresher
         }
     }
 
-    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads, decides and (holding <paramref name="lease"/>) redeems. Without a lease — the file
+    /// refresh lock cannot be had, an unwritable storage directory — the store can still say that
+    /// there is nothing to refresh (signed out, rather than a transient error on every request) or
+    /// that it holds a token that needs no refresh; redeeming without the lock could race another
+    /// process (RFC 9700 §4.14), so anything else is the lock's failure.
+    /// </summary>
+    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease? lease, TokenStoreException? lockFailure, CancellationToken cancellationToken)
     {
         // Invariant 5: read the refresh token inside the lock. Another session or process may
         // have refreshed since this caller read its token.
@@ -89,7 +96,9 @@ internal sealed class TokenRefresher
 
         if (stored is null)
         {
-            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
+            return lease is null && replacing is not null
+                ? Unlocked(lockFailure!, current: null)
+                : RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
         }
 
         // A stored access token that cannot go into a header (tampered, or written by an older
@@ -103,6 +112,11 @@ internal sealed class TokenRefresher
             }
 
             return RefreshOutcome.Token(storedSnapshot);
+        }
+
+        if (lease is null)
+        {
+            return Unlocked(lockFailure!, storedSnapshot);
         }
 
         if (stored.RefreshToken is null)
@@ -129,37 +143,9 @@ internal sealed class TokenRefresher
         return outcome;
     }
 
-    /// <summary>
-    /// The file refresh lock cannot be had (an unwritable storage directory). Reading redeems
-    /// nothing, so the store can still say that there is nothing to refresh (signed out, rather
-    /// than a transient error on every request) or that it holds a token that needs no refresh.
-    /// Redeeming a refresh token without the lock could race another process (RFC 9700 §4.14),
-    /// so anything else is a transient failure.
-    /// </summary>
-    private async Task<RefreshOutcome> WithoutLockAsync(TokenSnapshot? replacing, TokenStoreException lockFailure, CancellationToken cancellationToken)
+    private RefreshOutcome Unlocked(TokenStoreException lockFailure, TokenSnapshot? current)
     {
-        TokenSet? stored;
-        try
-        {
-            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreException ex) when (!ex.IsTransient)
-        {
-            return RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex);
-        }
-
-        if (stored is null && replacing is null)
-        {
-            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
-        }
-
-        var storedSnapshot = stored is null ? null : _redeemer.UsableSnapshot(stored);
-        if (storedSnapshot is not null && stored!.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
-        {
-            return RefreshOutcome.Token(storedSnapshot);
-        }
-
         Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
-        return RefreshOutcome.Failed(lockFailure, storedSnapshot);
+        return RefreshOutcome.Failed(lockFailure, current);
     }
 }
