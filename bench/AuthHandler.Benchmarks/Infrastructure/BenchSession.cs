@@ -36,6 +36,17 @@ internal sealed class BenchSession : IAsyncDisposable
     /// <summary>The client from <see cref="IHttpClientFactory"/>: factory handlers, the auth handler, then the primary handler.</summary>
     public HttpClient CreateClient() => Provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
 
+    /// <summary>
+    /// The handler chain <see cref="IHttpClientFactory"/> builds for the client (the one an
+    /// <see cref="HttpClient"/> from <see cref="CreateClient"/> sends through), without
+    /// <see cref="HttpClient"/>'s own per-request work: its timeout and linked cancellation.
+    /// </summary>
+    public HttpMessageInvoker CreatePipelineInvoker() => PipelineInvoker(Provider, ClientName);
+
+    /// <summary>The chain the factory in <paramref name="provider"/> builds for the client <paramref name="name"/>.</summary>
+    public static HttpMessageInvoker PipelineInvoker(IServiceProvider provider, string name) =>
+        new(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(name), disposeHandler: false);
+
     /// <summary>The auth handler alone over <paramref name="terminal"/>, without the factory's own handlers.</summary>
     public HttpMessageInvoker CreateInvoker(HttpMessageHandler terminal) =>
         new(new DeviceAuthHandler(Session, Policy, NullLogger.Instance) { InnerHandler = terminal });
