@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -171,19 +170,5 @@ public sealed class RefreshCoordinatorTests : IDisposable
             await Task.Yield();
             deadline.Token.ThrowIfCancellationRequested();
         }
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

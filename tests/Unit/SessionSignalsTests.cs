@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +10,7 @@ public sealed class SessionSignalsTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly FakeTimeProvider _time = new(Now);
-    private readonly MeterFactory _meters = new();
+    private readonly TestMeterFactory _meters = new();
 
     private static RefreshOutcome Rejected => RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, "invalid_grant");
 
@@ -100,18 +99,4 @@ public sealed class SessionSignalsTests : IDisposable
 
     private SessionSignals Signals(Func<SignInRequiredEventArgs, ValueTask>? callback) =>
         new("api", callback, _time, NullLogger.Instance, new DeviceAuthMetrics(_meters)) { Sender = this };
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }

@@ -1,0 +1,18 @@
+using System.Diagnostics.Metrics;
+
+namespace AuthHandler.Tests.Unit;
+
+/// <summary>Creates real meters for the library's instruments and disposes them with the test.</summary>
+internal sealed class TestMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(options);
+        _meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose() => _meters.ForEach(m => m.Dispose());
+}
