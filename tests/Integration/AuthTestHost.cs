@@ -174,6 +174,22 @@ internal sealed class AuthTestHost : IAsyncDisposable
             ? new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn }
             : new { access_token = accessToken, token_type = "Bearer", expires_in = expiresIn, refresh_token = refreshToken };
 
+    /// <summary>The refresh tokens presented to the token endpoint, in order.</summary>
+    public IReadOnlyList<string?> PresentedRefreshTokens => Idp.LogEntries
+        .Where(e => e.RequestMessage.Path == "/token")
+        .Select(e => System.Web.HttpUtility.ParseQueryString(e.RequestMessage.Body ?? string.Empty)["refresh_token"])
+        .ToList();
+
+    /// <summary>
+    /// A refresh whose answer was lost presents its refresh token once more after a short delay:
+    /// waits until the session is parked on that timer and moves the clock by exactly that delay.
+    /// </summary>
+    public async Task PassLostAnswerDelayAsync(int count = 1)
+    {
+        await Time.WaitForTimerAsync(AuthHandler.Sessions.Internal.TokenRedeemer.LostAnswerRetryDelay, count);
+        Time.Advance(AuthHandler.Sessions.Internal.TokenRedeemer.LostAnswerRetryDelay);
+    }
+
     public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -51,15 +51,17 @@ public sealed class RedisTokenCoordinationOptions
     /// <summary>
     /// Gets or sets the lease of the refresh lock: how long Redis keeps the lock for a holder that
     /// stopped renewing it (a crashed or frozen instance). A live holder renews the lease every
-    /// third of it, so a refresh may take longer than the lease. Must be at least one second.
+    /// third of it, so a refresh may take longer than the lease; a holder that dies stalls the
+    /// others for at most about this long. Must be at least one second.
     /// </summary>
-    /// <value>The default value is 30 seconds.</value>
+    /// <value>The default value is 5 seconds.</value>
     public TimeSpan LockLease { get; set; } = RedisTokenCoordinationConstants.LockLease;
 
     /// <summary>
     /// Gets or sets how long a refresh waits for the lock held by another session or instance
-    /// before it fails as transient (the tokens are kept; the next request tries again). Waiting
-    /// uses the real clock, like the other instances and Redis's lease.
+    /// before it fails as transient (the tokens are kept; the next request tries again). Redis
+    /// being unreachable is waited out within the same bound. Waiting uses the real clock, like
+    /// the other instances and Redis's lease.
     /// </summary>
     /// <value>The default value is 60 seconds.</value>
     public TimeSpan LockWaitTimeout { get; set; } = RedisTokenCoordinationConstants.LockWaitTimeout;

@@ -252,6 +252,16 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                 _coordinator.RefreshAhead(snapshot, now);
                 return new ValueTask<TokenSnapshot?>(snapshot);
             }
+
+            if (now < snapshot.Tokens.ExpiresAt)
+            {
+                // Inside the skew the token is still valid at the server: the refresh starts
+                // (or is joined) at once, but the request does not wait for it, so a slow lock
+                // or token endpoint never stalls a caller whose token still works. Should the
+                // server already reject it, the 401 joins the same refresh.
+                _ = _coordinator.Join(snapshot);
+                return new ValueTask<TokenSnapshot?>(snapshot);
+            }
         }
         else if (_state.State == SessionState.SignInRequired && !_state.MayLeaveSignedOut(_time.GetUtcNow(), _signInOnDemand))
         {

@@ -55,6 +55,7 @@ public sealed class SignInRequiredException : Exception
         SignInRequiredReason.NoRefreshToken => "the access token was rejected and there is no refresh token",
         SignInRequiredReason.TokenStoreUnreadable => "the token store cannot be read",
         SignInRequiredReason.SignInFailed => "the sign-in did not complete",
+        SignInRequiredReason.RefreshAnswerLost => "the authorization server rejected a refresh token whose earlier redemption was never answered (a lost response)",
         _ => "the session is signed out",
     };
 }

@@ -23,4 +23,13 @@ public enum SignInRequiredReason
 
     /// <summary>An interactive sign-in on demand did not complete (declined, expired or failed).</summary>
     SignInFailed,
+
+    /// <summary>
+    /// The token endpoint rejected a refresh token whose earlier redemption got no answer (a lost
+    /// response, or a holder of the refresh lock that stopped before it stored the new tokens):
+    /// with rotation, the server took the second presentation for reuse and revoked the grant
+    /// (RFC 9700 §4.14). Told apart from <see cref="RefreshRejected"/> so that operators can see a
+    /// sign-out caused by infrastructure rather than by the user or the server.
+    /// </summary>
+    RefreshAnswerLost,
 }

@@ -16,8 +16,11 @@ namespace AuthHandler;
 /// <remarks>
 /// A file that cannot be read or parsed is reported with <see cref="TokenStoreException"/> and left
 /// untouched; the session treats it as signed out until a new sign-in replaces it.
+/// <see cref="RemoveAsync"/> leaves a sign-out record in the file (read as no tokens), so that a
+/// file that disappears while processes run is told apart from a sign-out: a session that holds
+/// tokens writes them back.
 /// </remarks>
-public sealed class FileTokenStore : ITokenStore
+public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
 {
     private const string Prefix = "tokens-";
     private const string Extension = ".json";
@@ -52,7 +55,14 @@ public sealed class FileTokenStore : ITokenStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken) =>
+        (await ReadEntryAsync(key, cancellationToken).ConfigureAwait(false)).Tokens;
+
+    /// <inheritdoc />
+    async ValueTask<StoreEntry> ISignOutRecordingStore.ReadEntryAsync(string key, CancellationToken cancellationToken) =>
+        await ReadEntryAsync(key, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<StoreEntry> ReadEntryAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
         byte[] bytes;
@@ -62,7 +72,7 @@ public sealed class FileTokenStore : ITokenStore
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return default;
         }
         catch (IOException ex)
         {
@@ -85,17 +95,34 @@ public sealed class FileTokenStore : ITokenStore
             throw new TokenStoreException($"The token file {path} is corrupted (invalid JSON at byte {ex.BytePositionInLine}, line {ex.LineNumber}); sign in again to replace it.");
         }
 
-        return stored?.ToTokenSet()
+        return stored?.ToEntry()
             ?? throw new TokenStoreException($"The token file {path} has no access token or expiry; sign in again to replace it.");
     }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
-    public async ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         LeaseCheck.ThrowIfNotFor(lease, key);
-        var path = PathFor(key);
+        return WriteAsync(PathFor(key), StoredTokens.From(tokens), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
+    /// <remarks>The file then holds a sign-out record, which <see cref="GetAsync"/> reads as no tokens.</remarks>
+    public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
+    {
+        LeaseCheck.ThrowIfNotFor(lease, key);
+        return WriteAsync(PathFor(key), StoredTokens.SignOut(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes atomically: a temporary file in the same directory, flushed to disk, renamed over
+    /// the old one, so a crash leaves the old content intact.
+    /// </summary>
+    private async ValueTask WriteAsync(string path, StoredTokens content, CancellationToken cancellationToken)
+    {
         var temporary = Path.Combine(Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -103,7 +130,7 @@ public sealed class FileTokenStore : ITokenStore
             var stream = OwnerOnly.CreateNewFile(temporary);
             await using (stream.ConfigureAwait(false))
             {
-                await JsonSerializer.SerializeAsync(stream, StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens, cancellationToken).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(stream, content, StoredTokensJsonContext.Default.StoredTokens, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -119,27 +146,6 @@ public sealed class FileTokenStore : ITokenStore
             TryDelete(temporary);
             throw;
         }
-    }
-
-    /// <inheritdoc />
-    /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
-    public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        LeaseCheck.ThrowIfNotFor(lease, key);
-        var path = PathFor(key);
-        try
-        {
-            File.Delete(path);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new TokenStoreException($"The token file {path} cannot be deleted: {ex.Message}", isTransient: true, ex);
-        }
-
-        return ValueTask.CompletedTask;
     }
 
     private static void TryDelete(string path)

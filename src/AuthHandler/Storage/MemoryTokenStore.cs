@@ -7,16 +7,31 @@ namespace AuthHandler;
 /// A token store that keeps tokens in memory for the life of the process. Suited to tests and to
 /// services that sign in at start-up; tokens are lost when the process exits.
 /// </summary>
-public sealed class MemoryTokenStore : ITokenStore
+/// <remarks>
+/// <see cref="RemoveAsync"/> records the sign-out (read as no tokens by <see cref="GetAsync"/>),
+/// like the other stores of this library; <see cref="Clear"/> forgets everything, as a store
+/// that lost its data would.
+/// </remarks>
+public sealed class MemoryTokenStore : ITokenStore, ISignOutRecordingStore
 {
-    private readonly ConcurrentDictionary<string, TokenSet> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoreEntry> _entries = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return ValueTask.FromResult(_entries.TryGetValue(key, out var tokens) ? tokens : null);
+        return ValueTask.FromResult(_entries.TryGetValue(key, out var entry) ? entry.Tokens : null);
     }
+
+    /// <inheritdoc />
+    ValueTask<StoreEntry> ISignOutRecordingStore.ReadEntryAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return ValueTask.FromResult(_entries.TryGetValue(key, out var entry) ? entry : default);
+    }
+
+    /// <summary>Forgets every entry and sign-out record, as a store that lost its data would.</summary>
+    public void Clear() => _entries.Clear();
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="lease"/> is not the lock on <paramref name="key"/>.</exception>
@@ -25,7 +40,7 @@ public sealed class MemoryTokenStore : ITokenStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(tokens);
         LeaseCheck.ThrowIfNotFor(lease, key);
-        _entries[key] = tokens;
+        _entries[key] = new StoreEntry(tokens, false);
         return ValueTask.CompletedTask;
     }
 
@@ -35,7 +50,7 @@ public sealed class MemoryTokenStore : ITokenStore
     {
         ArgumentNullException.ThrowIfNull(key);
         LeaseCheck.ThrowIfNotFor(lease, key);
-        _entries.TryRemove(key, out _);
+        _entries[key] = StoreEntry.SignOutRecord;
         return ValueTask.CompletedTask;
     }
 }

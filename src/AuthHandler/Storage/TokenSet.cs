@@ -49,6 +49,24 @@ public sealed class TokenSet
     /// </summary>
     public DateTimeOffset? IssuedAt { get; init; }
 
+    /// <summary>
+    /// The redemption marker: set while a refresh holding the lock redeems this set's refresh
+    /// token, so that the next holder can tell that the answer may have been lost (a crash, a
+    /// failed write) and the refresh token may be spent. Stores keep it like the other fields.
+    /// </summary>
+    internal string? Redeeming { get; init; }
+
+    /// <summary>A copy of this set with <paramref name="marker"/> as its redemption marker (null: none).</summary>
+    internal TokenSet WithRedeeming(string? marker) => new(AccessToken, ExpiresAt)
+    {
+        TokenType = TokenType,
+        RefreshToken = RefreshToken,
+        RefreshTokenExpiresAt = RefreshTokenExpiresAt,
+        Scope = Scope,
+        IssuedAt = IssuedAt,
+        Redeeming = marker,
+    };
+
     /// <summary>Returns a description of the token set that contains no token value.</summary>
     /// <returns>The token type, expiry and whether a refresh token is present.</returns>
     public override string ToString() => string.Create(

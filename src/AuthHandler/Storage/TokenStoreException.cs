@@ -41,4 +41,10 @@ public sealed class TokenStoreException : Exception
     /// unreadable file), the session is signed out until a new sign-in replaces the entry.
     /// </summary>
     public bool IsTransient { get; }
+
+    /// <summary>
+    /// Whether a write was refused because another holder has taken the refresh lock since (its
+    /// fence is newer): retrying it cannot succeed, and the store holds that holder's tokens.
+    /// </summary>
+    internal bool Superseded { get; init; }
 }

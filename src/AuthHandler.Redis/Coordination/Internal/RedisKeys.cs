@@ -7,9 +7,14 @@ namespace AuthHandler.Coordination.Internal;
 /// <summary>
 /// The Redis keys of one session store key. The store key (authority, client id, scopes) is
 /// hashed, so key names reveal none of it; the hash in braces is the Redis Cluster hash tag, so
-/// the three keys share a slot and one script may touch several of them.
+/// the keys share a slot and one script may touch several of them.
 /// </summary>
-internal readonly record struct RedisKeys(string Id, RedisKey Tokens, RedisKey Lock, RedisKey Fence)
+/// <param name="Id">The hash of the store key, for logs.</param>
+/// <param name="Tokens">The protected token set, or a sign-out record.</param>
+/// <param name="Lock">The lease owner's random id.</param>
+/// <param name="Fence">The fencing counter.</param>
+/// <param name="Redeeming">The fencing token of the holder redeeming the stored refresh token, while its answer is not stored.</param>
+internal readonly record struct RedisKeys(string Id, RedisKey Tokens, RedisKey Lock, RedisKey Fence, RedisKey Redeeming)
 {
     public static RedisKeys For(string prefix, string storeKey)
     {
@@ -20,6 +25,7 @@ internal readonly record struct RedisKeys(string Id, RedisKey Tokens, RedisKey L
             id,
             prefix + "tokens:{" + id + "}",
             prefix + "lock:{" + id + "}",
-            prefix + "fence:{" + id + "}");
+            prefix + "fence:{" + id + "}",
+            prefix + "redeeming:{" + id + "}");
     }
 }

@@ -14,8 +14,9 @@ namespace AuthHandler.Coordination.Internal;
 /// <remarks>
 /// Waiting polls with exponential back-off and jitter on the real clock (the other instances and
 /// Redis's lease run on it), bounded by <see cref="RedisTokenCoordinationOptions.LockWaitTimeout"/>
-/// and the caller's cancellation. A Redis failure ends the wait at once with a transient
-/// <see cref="TokenStoreException"/>: the session keeps its tokens.
+/// and the caller's cancellation. Redis being unreachable is waited out the same way (a restart,
+/// a failover); only when it stays unreachable for the whole wait does the acquisition fail, with
+/// a transient <see cref="TokenStoreException"/>: the session keeps its tokens.
 /// </remarks>
 internal sealed class RedisRefreshLock : IRefreshLock
 {
@@ -49,53 +50,59 @@ internal sealed class RedisRefreshLock : IRefreshLock
 
         try
         {
-            IDatabase database;
-            try
-            {
-                database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (RedisFailure.Is(ex))
-            {
-                RedisLog.RedisUnavailable(_settings.Logger, _settings.ClientName, "refresh lock", ex);
-                throw RedisFailure.Unavailable("refresh lock", _settings.ClientName, ex);
-            }
-
             var owner = Guid.NewGuid().ToString("N");
             var leaseMilliseconds = (long)_settings.Lease.TotalMilliseconds;
             var delay = FirstRetryDelay;
+            Exception? outage = null;
+            var outageLogged = false;
             while (true)
             {
-                long fence;
+                IDatabase? database = null;
+                long fence = 0;
                 try
                 {
+                    database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
                     var result = await database.ScriptEvaluateAsync(RedisScripts.Acquire, [keys.Lock, keys.Fence], [owner, leaseMilliseconds])
                         .WaitAsync(cancellationToken)
                         .ConfigureAwait(false);
                     fence = (long)result;
+                    outage = null;
                 }
                 catch (OperationCanceledException)
                 {
                     // The script may have run after all: give back a lease nobody will use
                     // rather than leave it to expire. Compare-and-delete, so it is safe if it did not.
-                    _ = ReleaseQuietlyAsync(database, keys, owner);
+                    if (database is not null)
+                    {
+                        _ = ReleaseQuietlyAsync(database, keys, owner);
+                    }
+
                     throw;
                 }
                 catch (Exception ex) when (RedisFailure.Is(ex))
                 {
-                    RedisLog.RedisUnavailable(_settings.Logger, _settings.ClientName, "refresh lock", ex);
-                    throw RedisFailure.Unavailable("refresh lock", _settings.ClientName, ex);
+                    // Redis restarting or unreachable for a moment: keep trying within the wait,
+                    // as for a lock held elsewhere, so that a short outage delays the refresh
+                    // instead of failing it. Logged once per acquisition.
+                    if (!outageLogged)
+                    {
+                        RedisLog.RedisUnavailable(_settings.Logger, _settings.ClientName, "refresh lock", ex);
+                        outageLogged = true;
+                    }
+
+                    outage = ex;
                 }
 
                 if (fence > 0)
                 {
                     RedisLog.LockAcquired(_settings.Logger, _settings.ClientName, keys.Id, fence);
-                    return new RedisRefreshLease(_settings, database, key, keys, owner, fence, gate);
+                    return new RedisRefreshLease(_settings, database!, key, keys, owner, fence, gate);
                 }
 
                 var remaining = _settings.WaitTimeout - TimeProvider.System.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
                 {
-                    throw WaitTimedOut(keys);
+                    throw outage is null ? WaitTimedOut(keys) : RedisFailure.Unavailable("refresh lock", _settings.ClientName, outage);
                 }
 
                 // Jitter, so that waiting instances do not retry in lock step.

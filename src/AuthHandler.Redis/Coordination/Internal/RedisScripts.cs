@@ -34,22 +34,20 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: fence, tokens. ARGV: fencing token, value. Writes only while the fence is still the
-    /// one this holder got: once a later holder took the lock, a holder whose lease ran out cannot
-    /// overwrite what the later one wrote. 1 if written.
+    /// KEYS: fence, tokens, redeeming. ARGV: fencing token, value, redemption marker ('' for
+    /// none). Writes while the fence is still the one this holder got — once a later holder took
+    /// the lock, a holder whose lease ran out cannot overwrite what the later one wrote — or while
+    /// the marker this holder set before redeeming is still in place: then nobody has redeemed
+    /// since, and the late write carries the only tokens the server still honours. 1 if written.
     /// </summary>
     public const string SetIfFenced = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
+        if redis.call('GET', KEYS[1]) == ARGV[1] or redis.call('GET', KEYS[3]) == ARGV[1] then
           redis.call('SET', KEYS[2], ARGV[2])
-          return 1
-        end
-        return 0
-        """;
-
-    /// <summary>KEYS: fence, tokens. ARGV: fencing token. Deletes under the same rule as <see cref="SetIfFenced"/>.</summary>
-    public const string DeleteIfFenced = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
-          redis.call('DEL', KEYS[2])
+          if ARGV[3] == '' then
+            redis.call('DEL', KEYS[3])
+          else
+            redis.call('SET', KEYS[3], ARGV[3])
+          end
           return 1
         end
         return 0

@@ -17,9 +17,11 @@ namespace AuthHandler.Storage.Internal;
 /// <remarks>
 /// Redis failures are transient <see cref="TokenStoreException"/>s (the session keeps its tokens);
 /// an entry that cannot be unprotected or parsed is a permanent one (the session is signed out and
-/// the entry left for a new sign-in to replace).
+/// the entry left for a new sign-in to replace). A sign-out leaves a sign-out record, so a missing
+/// key (Redis restarted without persistence, an eviction, a flush) is data loss, and a session
+/// that holds tokens writes them back.
 /// </remarks>
-internal sealed class RedisTokenStore : ITokenStore
+internal sealed class RedisTokenStore : ITokenStore, ISignOutRecordingStore
 {
     private readonly RedisConnection _connection;
     private readonly IDataProtector _protector;
@@ -36,7 +38,10 @@ internal sealed class RedisTokenStore : ITokenStore
         _logger = logger;
     }
 
-    public async ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<TokenSet?> GetAsync(string key, CancellationToken cancellationToken) =>
+        (await ReadEntryAsync(key, cancellationToken).ConfigureAwait(false)).Tokens;
+
+    public async ValueTask<StoreEntry> ReadEntryAsync(string key, CancellationToken cancellationToken)
     {
         var keys = RedisKeys.For(_keyPrefix, key);
         RedisValue value;
@@ -53,7 +58,7 @@ internal sealed class RedisTokenStore : ITokenStore
 
         if (value.IsNull)
         {
-            return null;
+            return default;
         }
 
         byte[] json;
@@ -84,50 +89,37 @@ internal sealed class RedisTokenStore : ITokenStore
                 isTransient: false);
         }
 
-        return stored?.ToTokenSet()
+        return stored?.ToEntry()
             ?? throw new TokenStoreException(
                 $"The tokens of client '{_clientName}' in Redis (key {keys.Tokens}) have no access token or expiry; sign in again to replace the entry.",
                 isTransient: false);
     }
 
-    public async ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        return WriteAsync(key, StoredTokens.From(tokens), tokens.Redeeming, lease, "write", cancellationToken);
+    }
+
+    /// <summary>Leaves a sign-out record, so that a missing key is told apart from a sign-out.</summary>
+    public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(key, StoredTokens.SignOut(), marker: null, lease, "delete", cancellationToken);
+
+    private async ValueTask WriteAsync(string key, StoredTokens content, string? marker, IRefreshLease lease, string operation, CancellationToken cancellationToken)
+    {
         var fence = FenceOf(lease, key);
         var keys = RedisKeys.For(_keyPrefix, key);
-        var json = JsonSerializer.SerializeToUtf8Bytes(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
+        var json = JsonSerializer.SerializeToUtf8Bytes(content, StoredTokensJsonContext.Default.StoredTokens);
         var value = _protector.Protect(json);
         try
         {
             var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            var written = (long)await database.ScriptEvaluateAsync(RedisScripts.SetIfFenced, [keys.Fence, keys.Tokens], [fence, value])
+            var written = (long)await database.ScriptEvaluateAsync(RedisScripts.SetIfFenced, [keys.Fence, keys.Tokens, keys.Redeeming], [fence, value, marker ?? string.Empty])
                 .WaitAsync(cancellationToken)
                 .ConfigureAwait(false);
             if (written != 1)
             {
-                throw Fenced(keys, fence, "write");
-            }
-        }
-        catch (Exception ex) when (RedisFailure.Is(ex))
-        {
-            RedisLog.RedisUnavailable(_logger, _clientName, "token store", ex);
-            throw RedisFailure.Unavailable("token store", _clientName, ex);
-        }
-    }
-
-    public async ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken)
-    {
-        var fence = FenceOf(lease, key);
-        var keys = RedisKeys.For(_keyPrefix, key);
-        try
-        {
-            var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            var removed = (long)await database.ScriptEvaluateAsync(RedisScripts.DeleteIfFenced, [keys.Fence, keys.Tokens], [fence])
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false);
-            if (removed != 1)
-            {
-                throw Fenced(keys, fence, "delete");
+                throw Fenced(keys, fence, operation);
             }
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
@@ -167,6 +159,9 @@ internal sealed class RedisTokenStore : ITokenStore
         RedisLog.FencedWriteRejected(_logger, _clientName, keys.Id, fence);
         return new TokenStoreException(
             $"The {operation} of the tokens of client '{_clientName}' in Redis was discarded: the refresh lock's lease (fencing token {fence}) ran out and another session or instance took the lock, so these tokens could overwrite newer ones. The tokens in Redis are left as the newer holder wrote them.",
-            isTransient: true);
+            isTransient: true)
+        {
+            Superseded = true,
+        };
     }
 }

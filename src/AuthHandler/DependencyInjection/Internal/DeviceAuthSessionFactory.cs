@@ -81,6 +81,8 @@ internal static class DeviceAuthSessionFactory
 
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
         var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme);
+        var context = new SessionContext(name, storeKey, store, time, logger);
+        var writer = new StoreWriter(context);
         return new DeviceAuthSession(new SessionParts
         {
             Name = name,
@@ -89,13 +91,10 @@ internal static class DeviceAuthSessionFactory
             RefreshLock = refreshLock,
             Schedule = schedule,
             Refresher = new TokenRefresher(
-                name,
-                storeKey,
-                store,
+                context,
                 refreshLock,
-                new TokenRedeemer(name, storeKey, store, server, tokenClient, schedule, options.DefaultTokenLifetime, time, logger),
-                time,
-                logger),
+                new TokenRedeemer(context, server, tokenClient, schedule, writer, options.DefaultTokenLifetime),
+                writer),
             SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
             OnDeviceCode = options.OnDeviceCode,

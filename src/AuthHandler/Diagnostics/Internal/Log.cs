@@ -99,4 +99,25 @@ internal static partial class Log
 
     [LoggerMessage(29, LogLevel.Warning, "The stored access token of client {ClientName} cannot be sent (not an RFC 6750 token, or not a Bearer token); it is treated as expired")]
     public static partial void StoredTokenUnusable(ILogger logger, string clientName);
+
+    [LoggerMessage(30, LogLevel.Warning, "The answer to the refresh of client {ClientName} was lost ({Failure}, status {StatusCode}); the server may have redeemed the refresh token, so it is presented once more in {DelayMilliseconds} ms")]
+    public static partial void RefreshAnswerLost(ILogger logger, string clientName, TokenEndpointFailure failure, int? statusCode, long delayMilliseconds);
+
+    [LoggerMessage(31, LogLevel.Warning, "Client {ClientName} could not store the tokens it just received (attempt {Attempt}); it keeps the refresh lock and tries again in {DelayMilliseconds} ms")]
+    public static partial void StoreWriteRetrying(ILogger logger, string clientName, int attempt, long delayMilliseconds, Exception exception);
+
+    [LoggerMessage(32, LogLevel.Error, "Client {ClientName} could not store the tokens it received within {Seconds} s; it keeps using them and writes them at its next refresh, unless another holder has redeemed since")]
+    public static partial void StoreWriteAbandoned(ILogger logger, string clientName, long seconds, Exception exception);
+
+    [LoggerMessage(33, LogLevel.Warning, "The token store of client {ClientName} has lost its entry (no tokens and no sign-out recorded); the tokens this process holds were written back")]
+    public static partial void StoreEntryRestored(ILogger logger, string clientName);
+
+    [LoggerMessage(34, LogLevel.Warning, "Another holder was redeeming the stored refresh token of client {ClientName} and its answer never reached the store; waiting up to {WaitMilliseconds} ms for it to be written")]
+    public static partial void WaitingForEarlierRedemption(ILogger logger, string clientName, long waitMilliseconds);
+
+    [LoggerMessage(35, LogLevel.Warning, "Client {ClientName} could not store the tokens it received: another holder took the refresh lock and wrote since; it keeps using its tokens until the next refresh")]
+    public static partial void StoreWriteSuperseded(ILogger logger, string clientName);
+
+    [LoggerMessage(36, LogLevel.Information, "Client {ClientName} stored the tokens that an earlier refresh could not store")]
+    public static partial void StoredUnwrittenTokens(ILogger logger, string clientName);
 }

@@ -72,7 +72,7 @@ internal sealed class TokenEndpointClient
         }
         catch (TokenEndpointException ex)
         {
-            return TokenResult.Failed(ex);
+            return TokenResult.Failed(ex, answerLost: LostAnswer.Of(ex));
         }
 
         var parsed = TokenResponseParser.Parse(body);
@@ -87,7 +87,8 @@ internal sealed class TokenEndpointClient
                 ? TokenResult.Issued(tokens, status)
                 : TokenResult.Failed(
                     new TokenEndpointException(TokenEndpointFailure.InvalidResponse, $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.", statusCode: status),
-                    parsed.IssuedRefreshToken);
+                    parsed.IssuedRefreshToken,
+                    answerLost: parsed.IssuedRefreshToken is null);
         }
 
         return TokenResult.Failed(new TokenEndpointException(
@@ -96,7 +97,8 @@ internal sealed class TokenEndpointClient
             statusCode: status)
         {
             RetryAfter = retryAfter,
-        });
+        },
+        answerLost: LostAnswer.MayHaveBeenProcessed(status));
     }
 
     private static string DescribeRetryAfter(TimeSpan? retryAfter) =>

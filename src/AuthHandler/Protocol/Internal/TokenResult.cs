@@ -53,12 +53,20 @@ internal sealed class TokenResult
     /// </summary>
     public string? IssuedRefreshToken { get; private init; }
 
+    /// <summary>
+    /// Whether the server may have acted on the request though no usable answer came back: a
+    /// timeout, a connection reset after the request went out, a 500/502/504, a 2xx that could not
+    /// be read. For a refresh this means the refresh token may be spent (RFC 9700 §4.14). False
+    /// when the request cannot have been processed: never sent, or a 429/503, or an OAuth error.
+    /// </summary>
+    public bool AnswerLost { get; private init; }
+
     public static TokenResult Issued(TokenResponse tokens, HttpStatusCode statusCode) =>
         new(TokenResultKind.Issued, tokens, null, null, statusCode);
 
     /// <summary>A failure with no OAuth meaning: transient, or invalid (still transient for the session).</summary>
-    public static TokenResult Failed(TokenEndpointException failure, string? issuedRefreshToken = null) =>
-        new(TokenResultKind.Transient, null, null, failure, failure.StatusCode) { IssuedRefreshToken = issuedRefreshToken };
+    public static TokenResult Failed(TokenEndpointException failure, string? issuedRefreshToken = null, bool answerLost = false) =>
+        new(TokenResultKind.Transient, null, null, failure, failure.StatusCode) { IssuedRefreshToken = issuedRefreshToken, AnswerLost = answerLost };
 
     /// <summary>
     /// Classifies an OAuth error by its code, not the HTTP status: servers send
@@ -87,5 +95,5 @@ internal sealed class TokenResult
             statusCode), statusCode);
     }
 
-    public override string ToString() => $"TokenResult {{ Kind = {Kind}, Error = {Error?.Code}, StatusCode = {(int?)StatusCode} }}";
+    public override string ToString() => $"TokenResult {{ Kind = {Kind}, Error = {Error?.Code}, StatusCode = {(int?)StatusCode}, AnswerLost = {AnswerLost} }}";
 }

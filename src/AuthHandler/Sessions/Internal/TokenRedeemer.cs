@@ -5,46 +5,57 @@ using Microsoft.Extensions.Logging;
 namespace AuthHandler.Sessions.Internal;
 
 /// <summary>
-/// The redeeming half of a refresh, under the lock <see cref="TokenRefresher"/> holds: call the
-/// token endpoint with the stored refresh token and write what its answer means to the store
-/// (new tokens, a rotated refresh token in an unusable answer, a rejection).
+/// The redeeming half of a refresh, under the lock <see cref="TokenRefresher"/> holds, after it
+/// has marked the stored tokens as being redeemed: call the token endpoint with the stored refresh
+/// token — once more, quickly, when the answer was lost — and write what the answer means to the
+/// store (new tokens, a rotated refresh token in an unusable answer, a rejection).
 /// </summary>
 internal sealed class TokenRedeemer
 {
+    /// <summary>
+    /// How long to wait before presenting a refresh token again whose answer was lost: short, so
+    /// that the second presentation falls inside the reuse grace that rotating servers give for
+    /// exactly this (RFC 9700 §4.14; Okta, Auth0, Cognito, Ory allow seconds to a minute).
+    /// </summary>
+    public static readonly TimeSpan LostAnswerRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly string _name;
     private readonly string _storeKey;
     private readonly ITokenStore _store;
     private readonly AuthorizationServer _server;
     private readonly TokenEndpointClient _tokenClient;
     private readonly RefreshSchedule _schedule;
+    private readonly StoreWriter _writer;
     private readonly TimeSpan _defaultLifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public TokenRedeemer(
-        string name,
-        string storeKey,
-        ITokenStore store,
+        SessionContext context,
         AuthorizationServer server,
         TokenEndpointClient tokenClient,
         RefreshSchedule schedule,
-        TimeSpan defaultLifetime,
-        TimeProvider time,
-        ILogger logger)
+        StoreWriter writer,
+        TimeSpan defaultLifetime)
     {
-        _name = name;
-        _storeKey = storeKey;
-        _store = store;
+        _name = context.Name;
+        _storeKey = context.StoreKey;
+        _store = context.Store;
         _server = server;
         _tokenClient = tokenClient;
         _schedule = schedule;
+        _writer = writer;
         _defaultLifetime = defaultLifetime;
-        _time = time;
-        _logger = logger;
+        _time = context.Time;
+        _logger = context.Logger;
     }
 
-    /// <summary>Redeems the stored refresh token; the caller holds the refresh lock.</summary>
-    public async Task<RefreshOutcome> RedeemAsync(TokenSet stored, IRefreshLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Redeems the stored refresh token; the caller holds the refresh lock and has stored
+    /// <paramref name="marker"/> with the tokens. <paramref name="earlierUnanswered"/>: the tokens
+    /// carried another holder's marker, so this refresh token may be spent already.
+    /// </summary>
+    public async Task<RefreshOutcome> RedeemAsync(TokenSet stored, string marker, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
     {
         Uri tokenEndpoint;
         try
@@ -53,6 +64,7 @@ internal sealed class TokenRedeemer
         }
         catch (DiscoveryException ex)
         {
+            await UnmarkAsync(stored, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
             return RefreshOutcome.Failed(new TokenEndpointException(
                 ex.IsTransient ? TokenEndpointFailure.Transient : TokenEndpointFailure.ClientConfiguration,
                 ex.Message,
@@ -61,45 +73,57 @@ internal sealed class TokenRedeemer
 
         Log.RefreshStarted(_logger, _name);
         var result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        var presentedAgain = false;
+        if (result is { Kind: TokenResultKind.Transient, AnswerLost: true, IssuedRefreshToken: null })
+        {
+            // Waiting longer would not help: whenever the next attempt comes, it presents this
+            // same refresh token. Now, inside the server's reuse grace, is its best chance.
+            Log.RefreshAnswerLost(_logger, _name, result.Failure!.Failure, (int?)result.StatusCode, (long)LostAnswerRetryDelay.TotalMilliseconds);
+            await Task.Delay(LostAnswerRetryDelay, _time, cancellationToken).ConfigureAwait(false);
+            result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+            presentedAgain = true;
+        }
+
+        var mayBeSpent = earlierUnanswered || presentedAgain || result.AnswerLost;
         switch (result.Kind)
         {
             case TokenResultKind.Issued:
-                return await StoreIssuedAsync(stored, result.Tokens!, lease, cancellationToken).ConfigureAwait(false);
+                return await StoreIssuedAsync(stored, result.Tokens!, marker, lease, cancellationToken).ConfigureAwait(false);
             case TokenResultKind.Rejected:
-                return await RejectedAsync(stored, result.Error!, lease, cancellationToken).ConfigureAwait(false);
+                var reason = earlierUnanswered || presentedAgain ? SignInRequiredReason.RefreshAnswerLost : SignInRequiredReason.RefreshRejected;
+                return await RejectedAsync(stored, result.Error!, reason, lease, cancellationToken).ConfigureAwait(false);
             case TokenResultKind.ClientMisconfigured:
                 Log.ClientConfigurationError(_logger, _name, result.Error!.Code);
+                await UnmarkAsync(stored, mayBeSpent, lease, cancellationToken).ConfigureAwait(false);
                 return RefreshOutcome.Failed(result.Failure!);
             default:
                 if (result.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
                 {
                     await KeepIssuedRefreshTokenAsync(stored, issued, lease, cancellationToken).ConfigureAwait(false);
                 }
+                else
+                {
+                    // A lost answer leaves the marker: the next holder must know that this
+                    // refresh token may be spent.
+                    await UnmarkAsync(stored, mayBeSpent, lease, cancellationToken).ConfigureAwait(false);
+                }
 
                 return RefreshOutcome.Failed(result.Failure!);
         }
     }
 
-    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, IRefreshLease lease, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> StoreIssuedAsync(TokenSet stored, TokenResponse response, string marker, IRefreshLease lease, CancellationToken cancellationToken)
     {
+        // Invariant 13: the write comes first. Between the server's rotation and this write the
+        // new refresh token exists only in this process.
         var now = _time.GetUtcNow();
         var next = response.ToTokenSet(now, _defaultLifetime, stored);
-        try
-        {
-            await _store.SetAsync(_storeKey, next, lease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The old refresh token may be rotated away already: the new tokens in memory are
-            // the only valid ones, so keep serving them.
-            Log.StoreWriteFailed(_logger, _name, ex);
-        }
-
+        await _writer.StoreRedeemedAsync(next, marker, lease, cancellationToken).ConfigureAwait(false);
         Log.RefreshSucceeded(_logger, _name, (long)(next.ExpiresAt - now).TotalSeconds, response.RefreshToken is not null);
         return RefreshOutcome.FromRefresh(_schedule.CreateSnapshot(next), response.RefreshToken is not null);
     }
 
-    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, IRefreshLease lease, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RejectedAsync(TokenSet stored, OAuthError error, SignInRequiredReason reason, IRefreshLease lease, CancellationToken cancellationToken)
     {
         // Invariant 5: a rejection is final only if no newer refresh token arrived while we were
         // asking (a process that shares the store but not this lock).
@@ -118,7 +142,7 @@ internal sealed class TokenRedeemer
 
         Log.RefreshRejected(_logger, _name, error.Code);
         await RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
-        return RefreshOutcome.SignedOut(SignInRequiredReason.RefreshRejected, error.Code);
+        return RefreshOutcome.SignedOut(reason, error.Code);
     }
 
     /// <summary>
@@ -146,6 +170,28 @@ internal sealed class TokenRedeemer
         }
     }
 
+    /// <summary>
+    /// The server cannot have redeemed the refresh token (it was never reached, or said it did
+    /// not process the request): the marker comes off, unless an earlier answer may be lost.
+    /// Best effort: a marker left behind only makes the next holder more careful.
+    /// </summary>
+    private async Task UnmarkAsync(TokenSet stored, bool mayBeSpent, IRefreshLease lease, CancellationToken cancellationToken)
+    {
+        if (mayBeSpent)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.SetAsync(_storeKey, stored.WithRedeeming(null), lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreWriteFailed(_logger, _name, ex);
+        }
+    }
+
     /// <summary>The snapshot of tokens read from a store, or null when their access token must not reach a header.</summary>
     public TokenSnapshot? UsableSnapshot(TokenSet tokens)
     {
@@ -158,7 +204,7 @@ internal sealed class TokenRedeemer
         return null;
     }
 
-    /// <summary>Deletes tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
+    /// <summary>Records the sign-out of tokens the server rejected; a failure is logged, the session signs out regardless.</summary>
     public async Task RemoveStoredAsync(IRefreshLease lease, CancellationToken cancellationToken)
     {
         try

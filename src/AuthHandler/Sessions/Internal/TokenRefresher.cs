@@ -1,40 +1,46 @@
+using System.Globalization;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Protocol.Internal;
+using AuthHandler.Storage.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Sessions.Internal;
 
 /// <summary>
-/// One refresh, under the refresh lock: read the store, decide, redeem, write (invariant 5).
-/// Returns an outcome for everything it expects — new tokens, tokens another process stored, a
-/// sign-out, a failure that keeps the tokens — and throws only for cancellation.
+/// One refresh, under the refresh lock: read the store, decide, mark, redeem, write (invariants 5
+/// and 13). Returns an outcome for everything it expects — new tokens, tokens another process
+/// stored, a sign-out, a failure that keeps the tokens — and throws only for cancellation.
 /// </summary>
 internal sealed class TokenRefresher
 {
+    /// <summary>
+    /// How long a holder whose lock can be lost while it lives waits for the write of an earlier
+    /// holder that marked the tokens and lost its lease (paused, or cut off from the store),
+    /// before it redeems the same refresh token itself.
+    /// </summary>
+    public static readonly TimeSpan EarlierHolderWait = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan EarlierHolderPoll = TimeSpan.FromMilliseconds(250);
+
     private readonly string _name;
     private readonly string _storeKey;
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
     private readonly TokenRedeemer _redeemer;
+    private readonly StoreWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public TokenRefresher(
-        string name,
-        string storeKey,
-        ITokenStore store,
-        IRefreshLock refreshLock,
-        TokenRedeemer redeemer,
-        TimeProvider time,
-        ILogger logger)
+    public TokenRefresher(SessionContext context, IRefreshLock refreshLock, TokenRedeemer redeemer, StoreWriter writer)
     {
-        _name = name;
-        _storeKey = storeKey;
-        _store = store;
+        _name = context.Name;
+        _storeKey = context.StoreKey;
+        _store = context.Store;
         _refreshLock = refreshLock;
         _redeemer = redeemer;
-        _time = time;
-        _logger = logger;
+        _writer = writer;
+        _time = context.Time;
+        _logger = context.Logger;
     }
 
     /// <summary>
@@ -55,85 +61,128 @@ internal sealed class TokenRefresher
                 // The lock file cannot be created, so neither can a token file beside it. Any other
                 // lock's failure (Redis down) says nothing about the store and stays a plain
                 // transient failure: reading the store as well would only double the wait.
-                return await RefreshLockedAsync(replacing, lease: null, ex, cancellationToken).ConfigureAwait(false);
+                return await RefreshUnlockedAsync(replacing, ex, cancellationToken).ConfigureAwait(false);
             }
 
             await using (lease.ConfigureAwait(false))
             {
-                return await RefreshLockedAsync(replacing, lease, lockFailure: null, cancellationToken).ConfigureAwait(false);
+                return await RefreshLockedAsync(replacing, lease, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is TokenStoreException or TimeoutException)
         {
-            // The store could not be read or the lock was held elsewhere for too long: not the
-            // server's answer, and not a reason to sign out.
+            // The store could not be read or written, or the lock was held elsewhere for too
+            // long: not the server's answer, and not a reason to sign out.
             Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, ex);
             return RefreshOutcome.Failed(ex);
         }
     }
 
     /// <summary>
-    /// Reads, decides and (holding <paramref name="lease"/>) redeems. Without a lease — the file
-    /// refresh lock cannot be had, an unwritable storage directory — the store can still say that
-    /// there is nothing to refresh (signed out, rather than a transient error on every request) or
-    /// that it holds a token that needs no refresh; redeeming without the lock could race another
-    /// process (RFC 9700 §4.14), so anything else is the lock's failure.
+    /// Without the lock (the file refresh lock cannot be had: an unwritable storage directory)
+    /// the store can still say that there is nothing to refresh (signed out, rather than a
+    /// transient error on every request) or that it holds a token that needs no refresh;
+    /// redeeming without the lock could race another process (RFC 9700 §4.14), so anything else
+    /// is the lock's failure.
     /// </summary>
-    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease? lease, TokenStoreException? lockFailure, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> RefreshUnlockedAsync(TokenSnapshot? replacing, TokenStoreException lockFailure, CancellationToken cancellationToken)
+    {
+        var (read, unreadable) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
+        var stored = read.Tokens;
+        if (stored is null && replacing is null)
+        {
+            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
+        }
+
+        var storedSnapshot = stored is null ? null : _redeemer.UsableSnapshot(stored);
+        if (Adoptable(stored, storedSnapshot, replacing) is { } adopted)
+        {
+            return adopted;
+        }
+
+        Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
+        return RefreshOutcome.Failed(lockFailure, storedSnapshot);
+    }
+
+    private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease lease, CancellationToken cancellationToken)
     {
         // Invariant 5: read the refresh token inside the lock. Another session or process may
         // have refreshed since this caller read its token.
-        TokenSet? stored;
-        try
+        var (read, unreadable) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (unreadable is not null)
         {
-            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreException ex) when (!ex.IsTransient)
-        {
-            // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
-            return RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex);
+            return unreadable;
         }
 
-        if (stored is null)
+        var entry = await _writer.FlushAsync(read, lease, cancellationToken).ConfigureAwait(false);
+        if (entry.IsLost && replacing?.Tokens is { RefreshToken: not null } held)
         {
-            return lease is null && replacing is not null
-                ? Unlocked(lockFailure!, current: null)
-                : RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
+            // Invariant 13: the store lost its data (no tokens and no sign-out recorded), and
+            // this process holds a sign-in the server still honours. Write it back, rather than
+            // sign out a user who never left.
+            await _store.SetAsync(_storeKey, held.WithRedeeming(null), lease, cancellationToken).ConfigureAwait(false);
+            Log.StoreEntryRestored(_logger, _name);
+            entry = new StoreEntry(held, false);
         }
 
-        // A stored access token that cannot go into a header (tampered, or written by an older
-        // version) is treated as expired: refreshed if it can be, never sent, never kept.
-        var storedSnapshot = _redeemer.UsableSnapshot(stored);
-        if (storedSnapshot is not null && stored.AccessToken != replacing?.Tokens.AccessToken && _time.GetUtcNow() < storedSnapshot.MustRefreshAt)
+        for (var waited = false; ; waited = true)
         {
-            if (replacing is not null)
+            var stored = entry.Tokens;
+            if (stored is null)
             {
-                Log.AdoptedStoredTokens(_logger, _name);
+                return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
             }
 
-            return RefreshOutcome.Token(storedSnapshot);
-        }
+            // A stored access token that cannot go into a header (tampered, or written by an
+            // older version) is treated as expired: refreshed if it can be, never sent, never kept.
+            var storedSnapshot = _redeemer.UsableSnapshot(stored);
+            if (Adoptable(stored, storedSnapshot, replacing) is { } adopted)
+            {
+                return adopted;
+            }
 
-        if (lease is null)
-        {
-            return Unlocked(lockFailure!, storedSnapshot);
-        }
+            if (stored.RefreshToken is null)
+            {
+                // The API rejected this access token and nothing can replace it: the entry is
+                // dead. Recording the sign-out keeps a signed-out session that looks at the store
+                // again from adopting it, sending it, and signalling once more.
+                await _redeemer.RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
+                return RefreshOutcome.SignedOut(SignInRequiredReason.NoRefreshToken);
+            }
 
-        if (stored.RefreshToken is null)
-        {
-            // The API rejected this access token and nothing can replace it: the entry is dead.
-            // Removing it keeps a signed-out session that looks at the store again from adopting
-            // it, sending it, and signalling once more.
-            await _redeemer.RemoveStoredAsync(lease, cancellationToken).ConfigureAwait(false);
-            return RefreshOutcome.SignedOut(SignInRequiredReason.NoRefreshToken);
-        }
+            if (stored.RefreshTokenExpiresAt <= _time.GetUtcNow())
+            {
+                return RefreshOutcome.SignedOut(SignInRequiredReason.RefreshTokenExpired);
+            }
 
-        if (stored.RefreshTokenExpiresAt <= _time.GetUtcNow())
-        {
-            return RefreshOutcome.SignedOut(SignInRequiredReason.RefreshTokenExpired);
-        }
+            var earlierUnanswered = stored.Redeeming is not null;
+            if (earlierUnanswered && !waited && lease.FencingToken is not null)
+            {
+                // An earlier holder marked these tokens and lost its lease before it stored the
+                // answer. Alive, it may still write (its marker lets it); give it a moment.
+                entry = await WaitForEarlierHolderAsync(entry, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
 
-        var outcome = await _redeemer.RedeemAsync(stored, lease, cancellationToken).ConfigureAwait(false);
+            return await MarkAndRedeemAsync(stored, storedSnapshot, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Marks the stored tokens as being redeemed, then redeems them. A store that cannot take
+    /// the marker will not take the answer either: nothing is redeemed, and the tokens are kept.
+    /// </summary>
+    private async Task<RefreshOutcome> MarkAndRedeemAsync(TokenSet stored, TokenSnapshot? storedSnapshot, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
+    {
+        var marker = lease.FencingToken is { } fence ? fence.ToString(CultureInfo.InvariantCulture) : Guid.NewGuid().ToString("N");
+        await _store.SetAsync(_storeKey, stored.WithRedeeming(marker), lease, cancellationToken).ConfigureAwait(false);
+
+        var outcome = await _redeemer.RedeemAsync(stored, marker, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is TokenEndpointException failure)
         {
             Log.RefreshFailed(_logger, _name, failure.Failure, (int?)failure.StatusCode, failure.Error, failure);
@@ -143,9 +192,50 @@ internal sealed class TokenRefresher
         return outcome;
     }
 
-    private RefreshOutcome Unlocked(TokenStoreException lockFailure, TokenSnapshot? current)
+    /// <summary>Stored tokens this caller should use rather than refresh: newer than its own and not due.</summary>
+    private RefreshOutcome? Adoptable(TokenSet? stored, TokenSnapshot? storedSnapshot, TokenSnapshot? replacing)
     {
-        Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
-        return RefreshOutcome.Failed(lockFailure, current);
+        if (storedSnapshot is null || stored!.AccessToken == replacing?.Tokens.AccessToken || _time.GetUtcNow() >= storedSnapshot.MustRefreshAt)
+        {
+            return null;
+        }
+
+        if (replacing is not null)
+        {
+            Log.AdoptedStoredTokens(_logger, _name);
+        }
+
+        return RefreshOutcome.Token(storedSnapshot);
+    }
+
+    /// <summary>Polls the store until the earlier holder's write replaces its marked tokens, or the wait ends.</summary>
+    private async Task<StoreEntry> WaitForEarlierHolderAsync(StoreEntry marked, CancellationToken cancellationToken)
+    {
+        Log.WaitingForEarlierRedemption(_logger, _name, (long)EarlierHolderWait.TotalMilliseconds);
+        for (var waited = TimeSpan.Zero; waited < EarlierHolderWait; waited += EarlierHolderPoll)
+        {
+            await Task.Delay(EarlierHolderPoll, _time, cancellationToken).ConfigureAwait(false);
+            var now = await StoreEntry.ReadAsync(_store, _storeKey, cancellationToken).ConfigureAwait(false);
+            if (now.Tokens?.RefreshToken != marked.Tokens!.RefreshToken || now.Tokens?.Redeeming != marked.Tokens.Redeeming)
+            {
+                return now;
+            }
+        }
+
+        return marked;
+    }
+
+    /// <summary>Reads the entry, or the sign-out outcome when it is unreadable (corrupted).</summary>
+    private async Task<(StoreEntry Entry, RefreshOutcome? Unreadable)> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await StoreEntry.ReadAsync(_store, _storeKey, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (TokenStoreException ex) when (!ex.IsTransient)
+        {
+            // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
+            return (default, RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex));
+        }
     }
 }

@@ -39,8 +39,26 @@ internal sealed class StoredTokens
     [JsonConverter(typeof(StoredInstantConverter))]
     public DateTimeOffset? IssuedAt { get; set; }
 
+    /// <summary>The redemption marker (<see cref="TokenSet"/>): a refresh of these tokens may have been answered and the answer lost.</summary>
+    [JsonPropertyName("redeeming")]
+    public string? Redeeming { get; set; }
+
+    /// <summary>
+    /// True in a sign-out record: the entry that stays when a user signs out or the grant was
+    /// rejected, so that a missing entry means the store lost its data, not that the user left.
+    /// </summary>
+    [JsonPropertyName("signed_out")]
+    public bool? SignedOut { get; set; }
+
+    /// <summary>Whether this is a sign-out record rather than tokens.</summary>
+    [JsonIgnore]
+    public bool IsSignOut => SignedOut == true && string.IsNullOrEmpty(AccessToken);
+
+    public static StoredTokens SignOut() => new() { SignedOut = true };
+
     public static StoredTokens From(TokenSet tokens) => new()
     {
+        Redeeming = tokens.Redeeming,
         AccessToken = tokens.AccessToken,
         TokenType = tokens.TokenType,
         ExpiresAt = tokens.ExpiresAt,
@@ -60,7 +78,11 @@ internal sealed class StoredTokens
             RefreshTokenExpiresAt = RefreshTokenExpiresAt,
             Scope = Scope,
             IssuedAt = IssuedAt,
+            Redeeming = string.IsNullOrEmpty(Redeeming) ? null : Redeeming,
         };
+
+    /// <summary>The entry this record stands for: tokens, a sign-out, or null when a required field is missing.</summary>
+    public StoreEntry? ToEntry() => IsSignOut ? StoreEntry.SignOutRecord : ToTokenSet() is { } tokens ? new StoreEntry(tokens, false) : null;
 
     public override string ToString() => $"StoredTokens {{ Version = {Version}, ExpiresAt = {ExpiresAt:O} }}";
 }
