@@ -180,7 +180,15 @@ internal sealed class TokenRefresher
     private async Task<RefreshOutcome> MarkAndRedeemAsync(TokenSet stored, TokenSnapshot? storedSnapshot, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var marker = lease.FencingToken is { } fence ? fence.ToString(CultureInfo.InvariantCulture) : Guid.NewGuid().ToString("N");
-        await _store.SetAsync(_storeKey, stored.WithRedeeming(marker), lease, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.SetAsync(_storeKey, stored.WithRedeeming(marker), lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException ex)
+        {
+            Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, ex);
+            return RefreshOutcome.Failed(ex, storedSnapshot);
+        }
 
         var outcome = await _redeemer.RedeemAsync(stored, marker, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is TokenEndpointException failure)
