@@ -95,8 +95,7 @@ public sealed class StoreDurabilityTests
     public async Task Refresh_StoreWriteFailsTwiceAfterTheAnswer_RetriesAfter100And200MsAndStoresTheNewTokens()
     {
         var store = new FlakyTokenStore();
-        await using var host = AuthTestHost.Start(services: s => s.AddSingleton<ITokenStore>(store).AddSingleton<IRefreshLock>(new InProcessRefreshLock()));
-        await AuthTestHost.WriteAsync(store.Inner, host.Session.StoreKey, Seed(host, TimeSpan.FromMinutes(10)));
+        await using var host = await FlakyHostAsync(store);
         host.ApiAccepts(Access2);
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2));
         host.Time.Advance(TimeSpan.FromMinutes(11));
@@ -121,8 +120,7 @@ public sealed class StoreDurabilityTests
     public async Task Refresh_StoreWriteFailsPastTheBound_ServesTheNewTokensAndStoresThemBeforeTheNextRedemption()
     {
         var store = new FlakyTokenStore();
-        await using var host = AuthTestHost.Start(services: s => s.AddSingleton<ITokenStore>(store).AddSingleton<IRefreshLock>(new InProcessRefreshLock()));
-        await AuthTestHost.WriteAsync(store.Inner, host.Session.StoreKey, Seed(host, TimeSpan.FromMinutes(10)));
+        await using var host = await FlakyHostAsync(store);
         host.ApiAccepts(Access2);
         host.ApiAccepts(Access3);
         host.TokenEndpointSequence((200, AuthTestHost.Tokens(Access2, Refresh2)), (200, AuthTestHost.Tokens(Access3, Refresh3)));
@@ -165,8 +163,7 @@ public sealed class StoreDurabilityTests
     public async Task Refresh_StoreCannotTakeTheMarker_SendsNoTokenRequestAndKeepsTheTokens()
     {
         var store = new FlakyTokenStore();
-        await using var host = AuthTestHost.Start(services: s => s.AddSingleton<ITokenStore>(store).AddSingleton<IRefreshLock>(new InProcessRefreshLock()));
-        await AuthTestHost.WriteAsync(store.Inner, host.Session.StoreKey, Seed(host, TimeSpan.FromMinutes(10)));
+        await using var host = await FlakyHostAsync(store);
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2));
         host.Time.Advance(TimeSpan.FromMinutes(11));
         store.FailWrites = _ => true;
@@ -216,6 +213,14 @@ public sealed class StoreDurabilityTests
         held.Release();
         await host.Session.WhenRefreshCompleted();
         Assert.Equal(Refresh2, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);
+    }
+
+    /// <summary>A host on <paramref name="store"/>, seeded with tokens that expire in 10 minutes.</summary>
+    private static async Task<AuthTestHost> FlakyHostAsync(FlakyTokenStore store)
+    {
+        var host = AuthTestHost.Start(services: s => s.AddSingleton<ITokenStore>(store).AddSingleton<IRefreshLock>(new InProcessRefreshLock()));
+        await AuthTestHost.WriteAsync(store.Inner, host.Session.StoreKey, Seed(host, TimeSpan.FromMinutes(10)));
+        return host;
     }
 
     private static TokenSet Seed(AuthTestHost host, TimeSpan lifetime)
