@@ -116,8 +116,9 @@ public sealed class RotationTests
         {
             Assert.Equal(Key, key);
 
-            // Reads: 1 = first load, 2 = inside the lock before refreshing, 3 = after invalid_grant.
-            return ValueTask.FromResult(Interlocked.Increment(ref _reads) <= 2 ? First : Later);
+            // Reads: 1 = first load (tokens fresh, taken without the lock), 2 = the look before the
+            // lock on the 401, 3 = inside the lock before refreshing, 4 = after invalid_grant.
+            return ValueTask.FromResult(Interlocked.Increment(ref _reads) <= 3 ? First : Later);
         }
 
         public ValueTask SetAsync(string key, TokenSet tokens, IRefreshLease lease, CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -215,6 +215,43 @@ public sealed class StoreDurabilityTests
         Assert.Equal(Refresh2, (await host.Store.GetAsync(host.Session.StoreKey, TestContext.Current.CancellationToken))!.RefreshToken);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Refresh_LockHeldElsewhere_TakesFreshTokensAnotherProcessStoredWithoutWaitingForTheLock()
+    {
+        var neverGranted = new NeverGrantedLock();
+        await using var host = AuthTestHost.Start(services: s => s.AddKeyedSingleton<IRefreshLock>(AuthTestHost.ClientName, neverGranted));
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.ApiAccepts(Access1);
+        host.ApiAccepts(Access2);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
+
+        // Another process refreshed and still holds the lock (or died holding it).
+        var now = host.Time.GetUtcNow();
+        await AuthTestHost.WriteAsync(host.Store, host.Session.StoreKey, new TokenSet(Access2, now.AddHours(1)) { RefreshToken = Refresh2, IssuedAt = now });
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer " + Access2, host.Api.LogEntries[^1].RequestMessage.Headers!["Authorization"].Single());
+        Assert.Equal(0, neverGranted.Attempts);
+        Assert.Equal(0, host.TokenCalls);
+    }
+
+    /// <summary>A lock some other holder keeps: every acquisition waits until it is cancelled.</summary>
+    private sealed class NeverGrantedLock : IRefreshLock
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
     /// <summary>A host on <paramref name="store"/>, seeded with tokens that expire in 10 minutes.</summary>
     private static async Task<AuthTestHost> FlakyHostAsync(FlakyTokenStore store)
     {

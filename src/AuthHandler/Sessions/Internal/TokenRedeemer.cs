@@ -192,15 +192,22 @@ internal sealed class TokenRedeemer
         }
     }
 
-    /// <summary>The snapshot of tokens read from a store, or null when their access token must not reach a header.</summary>
-    public TokenSnapshot? UsableSnapshot(TokenSet tokens)
+    /// <summary>
+    /// The snapshot of tokens read from a store, or null when their access token must not reach a
+    /// header (logged unless <paramref name="quiet"/>: a look before the lock, which the locked read repeats).
+    /// </summary>
+    public TokenSnapshot? UsableSnapshot(TokenSet tokens, bool quiet = false)
     {
         if (_schedule.CanSend(tokens))
         {
             return _schedule.CreateSnapshot(tokens);
         }
 
-        Log.StoredTokenUnusable(_logger, _name);
+        if (!quiet)
+        {
+            Log.StoredTokenUnusable(_logger, _name);
+        }
+
         return null;
     }
 

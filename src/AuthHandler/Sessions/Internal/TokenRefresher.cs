@@ -49,6 +49,11 @@ internal sealed class TokenRefresher
     /// </summary>
     public async Task<RefreshOutcome> RefreshAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {
+        if (await AdoptWithoutLockAsync(replacing, cancellationToken).ConfigureAwait(false) is { } adopted)
+        {
+            return adopted;
+        }
+
         try
         {
             IRefreshLease lease;
@@ -198,6 +203,28 @@ internal sealed class TokenRefresher
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Reads need no lock: tokens another holder has already stored are taken without waiting for
+    /// the lock, which a holder that died keeps until its lease runs out. Any failure here is
+    /// left to the locked path, which reports it.
+    /// </summary>
+    private async Task<RefreshOutcome?> AdoptWithoutLockAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
+    {
+        TokenSet? stored;
+        try
+        {
+            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreException)
+        {
+            return null;
+        }
+
+        return stored is null || stored.AccessToken == replacing?.Tokens.AccessToken || _redeemer.UsableSnapshot(stored, quiet: true) is not { } snapshot
+            ? null
+            : Adoptable(stored, snapshot, replacing);
     }
 
     /// <summary>Stored tokens this caller should use rather than refresh: newer than its own and not due.</summary>
