@@ -50,4 +50,20 @@ public sealed class LogoutTests
         Assert.Equal(["Not signed in: there were no stored tokens to delete."], run.Lines);
         Assert.Equal(0, host.Calls("/revoke"));
     }
+
+    [Fact]
+    public async Task Logout_Twice_SecondRunSaysNotSignedInAndRevokesNothing()
+    {
+        await using var host = CliTestHost.Start();
+        await host.SeedAsync(CliTestHost.Access1, CliTestHost.Refresh1, DateTimeOffset.UtcNow.AddHours(1));
+        host.RevocationEndpointAnswers();
+        Assert.Equal(0, (await host.RunAsync("logout")).ExitCode);
+
+        // The first logout left a sign-out record in the token file, not tokens.
+        var run = await host.RunAsync("logout");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["Not signed in: there were no stored tokens to delete."], run.Lines);
+        Assert.Equal(1, host.Calls("/revoke"));
+    }
 }

@@ -22,10 +22,23 @@ internal static class LogoutCommand
         await using (provider)
         {
             var session = ClientServices.Session(provider);
-            var hadTokens = File.Exists(new FileTokenStore(server.StoreDirectory).PathFor(session.StoreKey));
+            var hadTokens = await HadTokensAsync(new FileTokenStore(server.StoreDirectory), session.StoreKey, cancellationToken);
             var revocation = await session.SignOutAsync(cancellationToken);
             reporter.SignedOut(revocation, hadTokens);
             return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>Whether there is a sign-in to end: stored tokens, or an entry that cannot be read. A sign-out record is none.</summary>
+    private static async Task<bool> HadTokensAsync(FileTokenStore store, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.GetAsync(key, cancellationToken) is not null;
+        }
+        catch (TokenStoreException)
+        {
+            return true;
         }
     }
 }
