@@ -84,6 +84,33 @@ public sealed class FileTokenStoreTests
     }
 
     [Fact]
+    public async Task RemoveAsync_LeavesAnOwnerOnlySignOutRecordThatReadsAsNoTokensUntilTheNextSet()
+    {
+        await using var host = AuthTestHost.Start(fileStore: true);
+        var store = host.FileStore;
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet("at-1", DateTimeOffset.UtcNow.AddHours(1)) { RefreshToken = Refresh1 });
+        await using (var lease = await new InProcessRefreshLock().AcquireAsync("key", TestContext.Current.CancellationToken))
+        {
+            await store.RemoveAsync("key", lease, TestContext.Current.CancellationToken);
+        }
+
+        var path = store.PathFor("key");
+        Assert.True(File.Exists(path));
+        Assert.DoesNotContain("rt-1", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.Null(await store.GetAsync("key", TestContext.Current.CancellationToken));
+        var entry = await AuthHandler.Storage.Internal.StoreEntry.ReadAsync(store, "key", TestContext.Current.CancellationToken);
+        Assert.True(entry.SignedOut);
+
+        await AuthTestHost.WriteAsync(store, "key", new TokenSet("at-2", DateTimeOffset.UtcNow.AddHours(1)));
+        Assert.Equal("at-2", (await store.GetAsync("key", TestContext.Current.CancellationToken))!.AccessToken);
+    }
+
+    [Fact]
     public async Task GetAsync_UnknownAndMissingFields_StillLoad()
     {
         await using var host = AuthTestHost.Start(fileStore: true);

@@ -59,4 +59,41 @@ public sealed class StoredTokensTests
         Assert.Equal(DateTimeOffset.MaxValue, loaded.RefreshTokenExpiresAt);
         Assert.Equal(DateTimeOffset.MinValue, loaded.IssuedAt);
     }
+
+    [Fact]
+    public void SignOut_RoundTrips_AsASignOutRecordWithNoTokens()
+    {
+        var json = JsonSerializer.Serialize(StoredTokens.SignOut(), StoredTokensJsonContext.Default.StoredTokens);
+
+        var entry = Read(json).ToEntry();
+
+        Assert.True(entry!.Value.SignedOut);
+        Assert.Null(entry.Value.Tokens);
+        Assert.False(entry.Value.IsLost);
+    }
+
+    [Fact]
+    public void From_TokensWithAMarker_KeepTheMarkerThroughJson()
+    {
+        var tokens = new TokenSet("a", DateTimeOffset.UnixEpoch) { RefreshToken = "r" }.WithRedeeming("17");
+
+        var json = JsonSerializer.Serialize(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
+        var entry = Read(json).ToEntry();
+
+        Assert.Equal("17", entry!.Value.Tokens!.Redeeming);
+        Assert.Equal("r", entry.Value.Tokens.RefreshToken);
+        Assert.False(entry.Value.SignedOut);
+    }
+
+    [Fact]
+    public void ToEntry_SignedOutFlagBesideAnAccessToken_IsTokensNotASignOut()
+    {
+        var entry = Read("""{"access_token":"a","expires_at":"2026-01-01T00:00:00+00:00","signed_out":true}""").ToEntry();
+
+        Assert.Equal("a", entry!.Value.Tokens!.AccessToken);
+        Assert.False(entry.Value.SignedOut);
+    }
+
+    [Fact]
+    public void Default_StoreEntry_IsLost() => Assert.True(default(StoreEntry).IsLost);
 }
