@@ -80,9 +80,10 @@ public sealed class RedisRefreshLockTests
 
         await using var second = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
 
-        Assert.Equal(1, first);
-        Assert.Equal(2, second.FencingToken);
-        Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+        // A new counter starts from the clock in milliseconds, then grows by one per acquisition.
+        Assert.InRange(first!.Value, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1);
+        Assert.Equal(first + 1, second.FencingToken);
+        Assert.Equal(first + 1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
     }
 
     [Fact]
@@ -97,12 +98,12 @@ public sealed class RedisRefreshLockTests
         await using var current = await RedisTestHost.Lock(a).AcquireAsync(key, ct);
         await RedisTestHost.Store(a).SetAsync(key, Tokens(AccessB), current, ct);
 
-        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), new FixedLease(key, 1), ct).AsTask());
-        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, new FixedLease(key, 1), ct).AsTask());
+        var older = current.FencingToken!.Value - 1;
+        var write = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), new FixedLease(key, older), ct).AsTask());
+        var delete = await Assert.ThrowsAsync<TokenStoreException>(() => RedisTestHost.Store(a).RemoveAsync(key, new FixedLease(key, older), ct).AsTask());
 
-        Assert.Equal(2, current.FencingToken);
-        Assert.Contains("fencing token 1", write.Message, StringComparison.Ordinal);
-        Assert.Contains("fencing token 1", delete.Message, StringComparison.Ordinal);
+        Assert.Contains($"fencing token {older}", write.Message, StringComparison.Ordinal);
+        Assert.Contains($"fencing token {older}", delete.Message, StringComparison.Ordinal);
         Assert.Equal(AccessB, (await RedisTestHost.Store(a).GetAsync(key, ct))!.AccessToken);
         Assert.Equal(2, RedisTestHost.LogCount(a, RedisTestHost.FencedWriteRejectedEvent));
     }
@@ -123,7 +124,7 @@ public sealed class RedisRefreshLockTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => RedisTestHost.Store(a).SetAsync(key, Tokens(AccessA), released, ct).AsTask());
         await Assert.ThrowsAsync<ObjectDisposedException>(() => RedisTestHost.Store(a).RemoveAsync(key, released, ct).AsTask());
 
-        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+        Assert.Equal(released.FencingToken, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         Assert.False(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", key)));
     }
 
@@ -236,14 +237,14 @@ public sealed class RedisRefreshLockTests
         await connection.GetDatabase().PingAsync();
         Assert.Equal(leaseAttempts, await LeaseAttemptsAsync(host));
         Assert.False(second.IsCompleted);
-        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+        Assert.Equal(first.FencingToken, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
 
         // Released: the second takes the lease at its first try, with the next fencing token.
         await first.DisposeAsync();
         await using (await second)
         {
             Assert.Equal(leaseAttempts + 1, await LeaseAttemptsAsync(host));
-            Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
+            Assert.Equal(first.FencingToken + 1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         }
     }
 

@@ -109,7 +109,7 @@ public sealed class RedisTokenStoreTests
 
         var admin = await host.AdminAsync();
         Assert.True(await admin.KeyExistsAsync(RedisTestHost.KeyFor("tokens", storeKey, "fleet-a:")));
-        Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", storeKey, "fleet-a:")));
+        Assert.True((long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", storeKey, "fleet-a:")) > 0);
         Assert.All(host.AdminServer().Keys(pattern: "*"), k => Assert.StartsWith("fleet-a:", (string)k!, StringComparison.Ordinal));
     }
 }

@@ -62,7 +62,7 @@ internal sealed class RedisRefreshLock : IRefreshLock
                 try
                 {
                     database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-                    var result = await database.ScriptEvaluateAsync(RedisScripts.Acquire, [keys.Lock, keys.Fence], [owner, leaseMilliseconds])
+                    var result = await database.ScriptEvaluateAsync(RedisScripts.Acquire, [keys.Lock, keys.Fence], [owner, leaseMilliseconds, TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()])
                         .WaitAsync(cancellationToken)
                         .ConfigureAwait(false);
                     fence = (long)result;

@@ -7,11 +7,17 @@ namespace AuthHandler.Coordination.Internal;
 internal static class RedisScripts
 {
     /// <summary>
-    /// KEYS: lock, fence. ARGV: owner id, lease (ms). Takes the lease if it is free and returns
-    /// the new fencing token (always &gt; 0); returns 0 while another owner holds it.
+    /// KEYS: lock, fence. ARGV: owner id, lease (ms), fence base. Takes the lease if it is free
+    /// and returns the new fencing token (always &gt; 0); returns 0 while another owner holds it.
+    /// A missing counter (a new key, or Redis lost its data) starts from the base, the caller's
+    /// clock in milliseconds, so fencing tokens keep growing across a restart without persistence
+    /// and a holder from before it cannot meet its own token again.
     /// </summary>
     public const string Acquire = """
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          if redis.call('EXISTS', KEYS[2]) == 0 then
+            redis.call('SET', KEYS[2], ARGV[3])
+          end
           return redis.call('INCR', KEYS[2])
         end
         return 0
