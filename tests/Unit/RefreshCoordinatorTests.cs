@@ -45,6 +45,36 @@ public sealed class RefreshCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task RefreshNow_ManyCallsInsideTheSkew_StartOneRefreshAndCountNoJoins()
+    {
+        var old = Snapshot("old");
+        _state.SignIn(old);
+        var joins = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (_meters.Meters.Contains(instrument.Meter) && instrument.Name == "authhandler.refresh.joins")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref joins, value));
+        listener.Start();
+
+        for (var i = 0; i < 20; i++)
+        {
+            _coordinator.RefreshNow(old);
+        }
+
+        var started = await StartedAsync(1);
+        started.Done.SetResult(RefreshOutcome.FromRefresh(Snapshot("new"), refreshTokenRotated: false));
+        await _coordinator.WhenCompleted();
+
+        Assert.Single(_refreshes);
+        Assert.Equal(0, Interlocked.Read(ref joins));
+    }
+
+    [Fact]
     public async Task Join_CallerWhoseTokenWasAlreadyReplaced_GetsTheReplacementWithoutARefresh()
     {
         var old = Snapshot("old");

@@ -259,7 +259,7 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
                 // (or is joined) at once, but the request does not wait for it, so a slow lock
                 // or token endpoint never stalls a caller whose token still works. Should the
                 // server already reject it, the 401 joins the same refresh.
-                _ = _coordinator.Join(snapshot);
+                _coordinator.RefreshNow(snapshot);
                 return new ValueTask<TokenSnapshot?>(snapshot);
             }
         }

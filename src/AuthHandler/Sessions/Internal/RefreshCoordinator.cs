@@ -72,6 +72,18 @@ internal sealed class RefreshCoordinator
     }
 
     /// <summary>
+    /// Starts a refresh for a token inside the skew unless one runs; the caller goes on with its
+    /// token and does not wait, so it is not counted as joining.
+    /// </summary>
+    public void RefreshNow(TokenSnapshot snapshot)
+    {
+        if (_pending is null)
+        {
+            _ = Join(snapshot);
+        }
+    }
+
+    /// <summary>
     /// Joins the refresh in flight or starts one for <paramref name="replacing"/> (null: the first
     /// read of the store). Never starts a second refresh while one runs.
     /// </summary>
