@@ -82,6 +82,7 @@ internal static class DeviceAuthSessionFactory
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
         var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme);
         var context = new SessionContext(name, storeKey, store, time, logger);
+        var reader = new StoreReader(context, schedule);
         var writer = new StoreWriter(context);
         return new DeviceAuthSession(new SessionParts
         {
@@ -93,7 +94,8 @@ internal static class DeviceAuthSessionFactory
             Refresher = new TokenRefresher(
                 context,
                 refreshLock,
-                new TokenRedeemer(context, server, tokenClient, schedule, writer, options.DefaultTokenLifetime),
+                reader,
+                new TokenRedeemer(context, server, tokenClient, schedule, reader, writer, options.DefaultTokenLifetime),
                 writer),
             SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),

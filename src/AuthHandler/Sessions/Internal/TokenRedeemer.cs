@@ -25,6 +25,7 @@ internal sealed class TokenRedeemer
     private readonly AuthorizationServer _server;
     private readonly TokenEndpointClient _tokenClient;
     private readonly RefreshSchedule _schedule;
+    private readonly StoreReader _reader;
     private readonly StoreWriter _writer;
     private readonly TimeSpan _defaultLifetime;
     private readonly TimeProvider _time;
@@ -35,6 +36,7 @@ internal sealed class TokenRedeemer
         AuthorizationServer server,
         TokenEndpointClient tokenClient,
         RefreshSchedule schedule,
+        StoreReader reader,
         StoreWriter writer,
         TimeSpan defaultLifetime)
     {
@@ -44,6 +46,7 @@ internal sealed class TokenRedeemer
         _server = server;
         _tokenClient = tokenClient;
         _schedule = schedule;
+        _reader = reader;
         _writer = writer;
         _defaultLifetime = defaultLifetime;
         _time = context.Time;
@@ -130,7 +133,7 @@ internal sealed class TokenRedeemer
         var latest = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
         if (latest is not null && latest.RefreshToken != stored.RefreshToken)
         {
-            if (UsableSnapshot(latest) is not { } adopted)
+            if (_reader.UsableSnapshot(latest) is not { } adopted)
             {
                 // Not signed out: the newer refresh token is alive, and the next refresh redeems it.
                 return RefreshOutcome.Failed(new TokenEndpointException(TokenEndpointFailure.Transient, "The store holds newer tokens whose access token cannot be sent; the next refresh replaces them."));
@@ -190,25 +193,6 @@ internal sealed class TokenRedeemer
         {
             Log.StoreWriteFailed(_logger, _name, ex);
         }
-    }
-
-    /// <summary>
-    /// The snapshot of tokens read from a store, or null when their access token must not reach a
-    /// header (logged unless <paramref name="quiet"/>: a look before the lock, which the locked read repeats).
-    /// </summary>
-    public TokenSnapshot? UsableSnapshot(TokenSet tokens, bool quiet = false)
-    {
-        if (_schedule.CanSend(tokens))
-        {
-            return _schedule.CreateSnapshot(tokens);
-        }
-
-        if (!quiet)
-        {
-            Log.StoredTokenUnusable(_logger, _name);
-        }
-
-        return null;
     }
 
     /// <summary>Records the sign-out of tokens the server rejected; a failure is logged, the session signs out regardless.</summary>

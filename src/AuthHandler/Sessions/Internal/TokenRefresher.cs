@@ -20,23 +20,23 @@ internal sealed class TokenRefresher
     /// </summary>
     public static readonly TimeSpan EarlierHolderWait = TimeSpan.FromSeconds(2);
 
-    private static readonly TimeSpan EarlierHolderPoll = TimeSpan.FromMilliseconds(250);
-
     private readonly string _name;
     private readonly string _storeKey;
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
+    private readonly StoreReader _reader;
     private readonly TokenRedeemer _redeemer;
     private readonly StoreWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public TokenRefresher(SessionContext context, IRefreshLock refreshLock, TokenRedeemer redeemer, StoreWriter writer)
+    public TokenRefresher(SessionContext context, IRefreshLock refreshLock, StoreReader reader, TokenRedeemer redeemer, StoreWriter writer)
     {
         _name = context.Name;
         _storeKey = context.StoreKey;
         _store = context.Store;
         _refreshLock = refreshLock;
+        _reader = reader;
         _redeemer = redeemer;
         _writer = writer;
         _time = context.Time;
@@ -49,7 +49,7 @@ internal sealed class TokenRefresher
     /// </summary>
     public async Task<RefreshOutcome> RefreshAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {
-        if (await AdoptWithoutLockAsync(replacing, cancellationToken).ConfigureAwait(false) is { } adopted)
+        if (await _reader.AdoptWithoutLockAsync(replacing, cancellationToken).ConfigureAwait(false) is { } adopted)
         {
             return adopted;
         }
@@ -92,7 +92,7 @@ internal sealed class TokenRefresher
     /// </summary>
     private async Task<RefreshOutcome> RefreshUnlockedAsync(TokenSnapshot? replacing, TokenStoreException lockFailure, CancellationToken cancellationToken)
     {
-        var (read, unreadable) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (read, unreadable) = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (unreadable is not null)
         {
             return unreadable;
@@ -104,8 +104,8 @@ internal sealed class TokenRefresher
             return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
         }
 
-        var storedSnapshot = stored is null ? null : _redeemer.UsableSnapshot(stored);
-        if (Adoptable(stored, storedSnapshot, replacing) is { } adopted)
+        var storedSnapshot = stored is null ? null : _reader.UsableSnapshot(stored);
+        if (_reader.Adoptable(stored, storedSnapshot, replacing) is { } adopted)
         {
             return adopted;
         }
@@ -118,7 +118,7 @@ internal sealed class TokenRefresher
     {
         // Invariant 5: read the refresh token inside the lock. Another session or process may
         // have refreshed since this caller read its token.
-        var (read, unreadable) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (read, unreadable) = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (unreadable is not null)
         {
             return unreadable;
@@ -145,8 +145,8 @@ internal sealed class TokenRefresher
 
             // A stored access token that cannot go into a header (tampered, or written by an
             // older version) is treated as expired: refreshed if it can be, never sent, never kept.
-            var storedSnapshot = _redeemer.UsableSnapshot(stored);
-            if (Adoptable(stored, storedSnapshot, replacing) is { } adopted)
+            var storedSnapshot = _reader.UsableSnapshot(stored);
+            if (_reader.Adoptable(stored, storedSnapshot, replacing) is { } adopted)
             {
                 return adopted;
             }
@@ -170,7 +170,7 @@ internal sealed class TokenRefresher
             {
                 // An earlier holder marked these tokens and lost its lease before it stored the
                 // answer. Alive, it may still write (its marker lets it); give it a moment.
-                entry = await WaitForEarlierHolderAsync(entry, cancellationToken).ConfigureAwait(false);
+                entry = await _reader.WaitForEarlierHolderAsync(entry, EarlierHolderWait, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -203,74 +203,5 @@ internal sealed class TokenRefresher
         }
 
         return outcome;
-    }
-
-    /// <summary>
-    /// Reads need no lock: tokens another holder has already stored are taken without waiting for
-    /// the lock, which a holder that died keeps until its lease runs out. Any failure here is
-    /// left to the locked path, which reports it.
-    /// </summary>
-    private async Task<RefreshOutcome?> AdoptWithoutLockAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
-    {
-        TokenSet? stored;
-        try
-        {
-            stored = await _store.GetAsync(_storeKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreException)
-        {
-            return null;
-        }
-
-        return stored is null || stored.AccessToken == replacing?.Tokens.AccessToken || _redeemer.UsableSnapshot(stored, quiet: true) is not { } snapshot
-            ? null
-            : Adoptable(stored, snapshot, replacing);
-    }
-
-    /// <summary>Stored tokens this caller should use rather than refresh: newer than its own and not due.</summary>
-    private RefreshOutcome? Adoptable(TokenSet? stored, TokenSnapshot? storedSnapshot, TokenSnapshot? replacing)
-    {
-        if (storedSnapshot is null || stored!.AccessToken == replacing?.Tokens.AccessToken || _time.GetUtcNow() >= storedSnapshot.MustRefreshAt)
-        {
-            return null;
-        }
-
-        if (replacing is not null)
-        {
-            Log.AdoptedStoredTokens(_logger, _name);
-        }
-
-        return RefreshOutcome.Token(storedSnapshot);
-    }
-
-    /// <summary>Polls the store until the earlier holder's write replaces its marked tokens, or the wait ends.</summary>
-    private async Task<StoreEntry> WaitForEarlierHolderAsync(StoreEntry marked, CancellationToken cancellationToken)
-    {
-        Log.WaitingForEarlierRedemption(_logger, _name, (long)EarlierHolderWait.TotalMilliseconds);
-        for (var waited = TimeSpan.Zero; waited < EarlierHolderWait; waited += EarlierHolderPoll)
-        {
-            await Task.Delay(EarlierHolderPoll, _time, cancellationToken).ConfigureAwait(false);
-            var now = await StoreEntry.ReadAsync(_store, _storeKey, cancellationToken).ConfigureAwait(false);
-            if (now.Tokens?.RefreshToken != marked.Tokens!.RefreshToken || now.Tokens?.Redeeming != marked.Tokens.Redeeming)
-            {
-                return now;
-            }
-        }
-
-        return marked;
-    }
-
-    /// <summary>Reads the entry, or the sign-out outcome when it is unreadable (corrupted).</summary>
-    private async Task<(StoreEntry Entry, RefreshOutcome? Unreadable)> ReadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await StoreEntry.ReadAsync(_store, _storeKey, cancellationToken).ConfigureAwait(false), null);
-        }
-        catch (TokenStoreException ex) when (!ex.IsTransient)
-        {
-            // A corrupted entry: signed out, and the entry is left for a new sign-in to replace.
-            return (default, RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: ex));
-        }
     }
 }
