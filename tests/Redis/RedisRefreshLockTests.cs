@@ -227,14 +227,14 @@ public sealed class RedisRefreshLockTests
         var refreshLock = RedisTestHost.Lock(a);
 
         var first = await refreshLock.AcquireAsync(key, ct);
-        var leaseAttempts = await LeaseAttemptsAsync(host);
+        var leaseAttempts = await host.SetCommandsAsync();
         var second = refreshLock.AcquireAsync(key, ct).AsTask();
 
         // Redis answers a PING on this connection after everything sent on it before: had the
         // second acquisition tried the lease (the acquire script's SET NX), Redis would have run
         // it by now. It did not: it waits in this process, not by polling Redis.
         await connection.GetDatabase().PingAsync();
-        Assert.Equal(leaseAttempts, await LeaseAttemptsAsync(host));
+        Assert.Equal(leaseAttempts, await host.SetCommandsAsync());
         Assert.False(second.IsCompleted);
         Assert.Equal(1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
 
@@ -242,7 +242,7 @@ public sealed class RedisRefreshLockTests
         await first.DisposeAsync();
         await using (await second)
         {
-            Assert.Equal(leaseAttempts + 1, await LeaseAttemptsAsync(host));
+            Assert.Equal(leaseAttempts + 1, await host.SetCommandsAsync());
             Assert.Equal(2, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         }
     }
@@ -251,23 +251,5 @@ public sealed class RedisRefreshLockTests
     private sealed record FixedLease(string Key, long? FencingToken) : IRefreshLease
     {
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// How many SET commands Redis has run (<c>INFO commandstats</c> counts those a script runs):
-    /// the lock's only SET is the acquire script's SET NX, and nothing else in these tests writes.
-    /// </summary>
-    private static async Task<long> LeaseAttemptsAsync(RedisTestHost host)
-    {
-        await host.AdminAsync();
-        var stats = await host.AdminServer().InfoRawAsync("commandstats") ?? string.Empty;
-        var line = stats.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal));
-        if (line is null)
-        {
-            return 0;
-        }
-
-        var calls = line.Split(':', ',').Single(f => f.StartsWith("calls=", StringComparison.Ordinal));
-        return long.Parse(calls["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
