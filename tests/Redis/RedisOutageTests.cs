@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using StackExchange.Redis;
 
@@ -10,8 +11,22 @@ public sealed class RedisOutageTests
     private const string Access2 = "at-2-" + RedisTestHost.SecretMarker;
     private const string Refresh2 = "rt-2-" + RedisTestHost.SecretMarker;
 
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(5);
+
+    /// <summary>For a loaded 2-core machine: scheduling, not the library.</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Once Redis answers again, a refresh that waited for the lock completes within this: the
+    /// client's reconnect, the lock, one token request and two writes.
+    /// </summary>
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(3);
+
     [Fact]
-    public async Task SendAsync_RedisDownDuringRefresh_TransientFailureOneFlightTokensKeptThenRecovers()
+    public async Task SendAsync_RedisDownLongerThanLockWaitTimeout_FailsTransientlyOnceTheWaitIsOverOneFlightTokensKeptThenRecovers()
     {
         await using var host = await RedisTestHost.StartAsync();
         var options = ConfigurationOptions.Parse(host.Redis.ConnectionStringWithTimeout(1500));
@@ -21,6 +36,7 @@ public sealed class RedisOutageTests
         {
             o.Configuration = null;
             o.ConnectionMultiplexerFactory = _ => connection;
+            o.LockWaitTimeout = LockWait;
         });
         var session = RedisTestHost.Session(instance);
         var client = RedisTestHost.Client(instance);
@@ -38,8 +54,10 @@ public sealed class RedisOutageTests
         await RedisTestHost.WaitUntilAsync(() => Task.FromResult(!connection.IsConnected), "the client saw Redis go");
         host.Time.Advance(TimeSpan.FromMinutes(11));
 
+        var waited = Stopwatch.StartNew();
         var failures = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
             Assert.ThrowsAsync<TokenStoreException>(() => client.GetAsync("/data", ct))));
+        waited.Stop();
 
         Assert.All(failures, ex =>
         {
@@ -48,7 +66,11 @@ public sealed class RedisOutageTests
             Assert.Contains("The tokens are kept", ex.Message, StringComparison.Ordinal);
         });
 
-        // The in-process single flight held: ten requests, one refresh, one attempt at Redis.
+        // The outage was waited out for the whole LockWaitTimeout, and no longer than one more
+        // command timeout, before the refresh gave up.
+        Assert.InRange(waited.Elapsed, LockWait, LockWait + TimeSpan.FromSeconds(1.5) + Slack);
+
+        // The in-process single flight held: ten requests, one refresh, one logged outage.
         Assert.Equal(1, RedisTestHost.LogCount(instance, RedisTestHost.RedisUnavailableEvent));
         Assert.Equal(0, host.TokenCalls);
         Assert.Equal(0, unauthorized);
@@ -67,6 +89,48 @@ public sealed class RedisOutageTests
     }
 
     [Fact]
+    public async Task SendAsync_RedisFrozenFiveSecondsPastTheCommandTimeoutWhileTwoInstancesNeedTheLock_BothSucceedWithinOneLeasePlusThreeSecondsOfResumeOneRotationNoReuseNoSignOutRedisHoldsNewest()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        await using var server = RotatingTokenEndpoint.Start(host.Idp);
+
+        // Commands time out after 1 s, so the lock's attempts fail during the freeze (and those
+        // already sent still run when Redis resumes).
+        var (instances, signOuts) = await host.SignedInInstancesAsync(count: 2, o => o.Configuration = host.Redis.ConnectionStringWithTimeout(1000));
+
+        // SIGSTOP: connections stay open and commands go unanswered, as with a stalled primary.
+        var (responses, recovery) = await ExpireDuringOutageAsync(host, server, instances, host.Redis.PauseAsync, host.Redis.ResumeAsync);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(0, signOuts());
+        Assert.Equal([RotatingTokenEndpoint.RefreshToken(1) + ":Rotated"], server.Presentations.Select(p => p.ToString()));
+        Assert.Equal(0, server.Reuses);
+        Assert.All(instances, i => Assert.True(RedisTestHost.LogCount(i, RedisTestHost.RedisUnavailableEvent) >= 1));
+        await host.AssertStoredAsync(instances[0], generation: 2);
+
+        // Not RecoveryBound alone: an attempt that timed out during the freeze still runs when
+        // Redis resumes and may take the lease, which its own acquisition then waits out (see
+        // RedisRefreshLockTests.AcquireAsync_AttemptTimedOutDuringFreezeRanWhenRedisResumed_…).
+        Assert.InRange(recovery, TimeSpan.Zero, DefaultLease + RecoveryBound);
+    }
+
+    [Fact]
+    public async Task SendAsync_RedisKilledAndRestartedWithItsDataFiveSecondsLaterWhileTwoInstancesNeedTheLock_BothSucceedWithinThreeSecondsOfRestartOneRotationNoReuseNoSignOutRedisHoldsNewest()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        await using var server = RotatingTokenEndpoint.Start(host.Idp);
+        var (instances, signOuts) = await host.SignedInInstancesAsync(count: 2);
+        var (responses, recovery) = await ExpireDuringOutageAsync(host, server, instances, () => host.Redis.StopAsync(keepData: true), host.Redis.RestartAsync);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(0, signOuts());
+        Assert.Equal([RotatingTokenEndpoint.RefreshToken(1) + ":Rotated"], server.Presentations.Select(p => p.ToString()));
+        Assert.All(instances, i => Assert.True(RedisTestHost.LogCount(i, RedisTestHost.RedisUnavailableEvent) >= 1));
+        await host.AssertStoredAsync(instances[0], generation: 2);
+        Assert.InRange(recovery, TimeSpan.Zero, RecoveryBound);
+    }
+
+    [Fact]
     public async Task GetAsync_RedisUnreachable_ThrowsTransientStoreError()
     {
         await using var host = await RedisTestHost.StartAsync();
@@ -78,5 +142,30 @@ public sealed class RedisOutageTests
 
         Assert.True(ex.IsTransient);
         Assert.Contains("Redis is unavailable for the token store of client 'api'", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Takes Redis <paramref name="down"/> for <see cref="Outage"/>, during which the instances'
+    /// access tokens expire and five requests of each need a refresh, then brings it
+    /// <paramref name="up"/>. Returns the responses and how long after that they took.
+    /// </summary>
+    private static async Task<(HttpResponseMessage[] Responses, TimeSpan Recovery)> ExpireDuringOutageAsync(
+        RedisTestHost host, RotatingTokenEndpoint server, IReadOnlyList<IServiceProvider> instances, Func<Task> down, Func<Task> up)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await down();
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+        var requests = Task.WhenAll(instances.SelectMany(i => Enumerable.Range(0, 5).Select(_ => RedisTestHost.Client(i).GetAsync("/data", ct))));
+
+        // Redis's downtime is the scenario: another process, on the real clock.
+        await Task.Delay(Outage, ct);
+        Assert.False(requests.IsCompleted);
+        Assert.Empty(server.Presentations);
+        await up();
+        var back = Stopwatch.StartNew();
+        var responses = await requests.WaitAsync(Patience, ct);
+        var recovery = back.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"once Redis was back the requests took {recovery.TotalSeconds:0.00} s"));
+        return (responses, recovery);
     }
 }
