@@ -247,6 +247,38 @@ public sealed class RedisRefreshLockTests
         }
     }
 
+    [Fact]
+    public async Task AcquireAsync_AttemptTimedOutDuringFreezeRanWhenRedisResumed_AcquiresWithinTwoSecondsOfResumeInsteadOfWaitingOutItsOwnLease()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+
+        // The default 5 s lease; commands time out after 1 s.
+        var a = host.AddInstance(o => o.Configuration = host.Redis.ConnectionStringWithTimeout(1000));
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await (await RedisTestHost.Lock(a).AcquireAsync(key, ct)).DisposeAsync();
+
+        // Frozen (SIGSTOP) for 3 s: the acquisition's attempts time out on the client, but the
+        // ones already written to the socket are still run by Redis when it resumes.
+        await host.Redis.PauseAsync();
+        var acquiring = RedisTestHost.Lock(a).AcquireAsync(key, ct).AsTask();
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // Redis's downtime: another process, on the real clock.
+        Assert.False(acquiring.IsCompleted);
+        await host.Redis.ResumeAsync();
+        var resumed = Stopwatch.StartNew();
+        await using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var waited = resumed.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"acquired {waited.TotalSeconds:0.00} s after the resume");
+
+        Assert.True(RedisTestHost.LogCount(a, RedisTestHost.RedisUnavailableEvent) >= 1);
+        Assert.Equal((long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)), lease.FencingToken);
+
+        // A lease that one of this acquisition's own attempts took is this acquisition's: it
+        // must not wait for it to run out (5 s) as if another holder had it.
+        Assert.InRange(waited, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+    }
+
     /// <summary>A lease as another holder would carry it: a key and a fence, held by nobody here.</summary>
     private sealed record FixedLease(string Key, long? FencingToken) : IRefreshLease
     {
