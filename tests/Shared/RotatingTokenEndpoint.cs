@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using WireMock;
@@ -97,12 +96,7 @@ internal sealed class RotatingTokenEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>The refresh tokens presented, in arrival order.</summary>
-    public IReadOnlyList<string> Presented => [.. Presentations.Select(p => p.RefreshToken)];
-
     public int Rotations => Count(Outcome.Rotated);
-
-    public int GraceReplays => Count(Outcome.GraceReplay);
 
     /// <summary>Spent refresh tokens presented outside any grace: what reuse detection counts.</summary>
     public int Reuses => Count(Outcome.Reused);
@@ -279,9 +273,6 @@ internal sealed class RotatingTokenEndpoint : IAsyncDisposable
         public string? GrantType { get; } = grantType;
 
         public Outcome Outcome { get; set; } = Outcome.NotProcessed;
-
-        /// <summary>When it arrived (a <see cref="Stopwatch"/> timestamp).</summary>
-        public long ArrivedAt { get; } = Stopwatch.GetTimestamp();
 
         public override string ToString() => RefreshToken + ":" + Outcome;
     }
