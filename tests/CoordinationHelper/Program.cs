@@ -1,29 +1,39 @@
 // Usage:
-//   requests <store-dir> <authority> <api-url> <count>   waits for "go" on stdin, then sends <count>
-//                                                          concurrent GET <api-url>/data and prints
-//                                                          "ok=N failed=N" (exit 0 when all succeed);
-//                                                          prints "waiting-for-lock" if its refresh finds
-//                                                          the lock held, "lock-acquired" once it has it
-//   hold-lock <store-dir> <authority>                      takes the refresh lock, prints "locked",
-//                                                          and holds it until killed
+//   requests <store-dir> <authority> <api-url> <count> [redis <configuration> <key-ring-dir> <application-name>]
+//       waits for "go" on stdin, then sends <count> concurrent GET <api-url>/data and prints
+//       "ok=N failed=N" (exit 0 when all succeed). With the file store (the default, in
+//       <store-dir>) prints "waiting-for-lock" if its refresh finds the lock held; with "redis"
+//       its tokens and lock are in that Redis (<store-dir> holds only the device id), protected
+//       with the Data Protection key ring in <key-ring-dir>. Either way prints "lock-acquired"
+//       (with " fence=N" for Redis) once it has the lock, "refreshed" after each refresh it made,
+//       "sign-in-required reason=R" when the session signs out, and "log <category> <event id>"
+//       for each warning or error the library logs (ids only: no message can carry a secret).
+//   hold-lock <store-dir> <authority>
+//       takes the file refresh lock, prints "locked", and holds it until killed
+using System.Globalization;
 using System.Net;
 using AuthHandler;
 using AuthHandler.CoordinationHelper;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
+const string ClientName = "api";
 var mode = args[0];
 var storeDirectory = args[1];
 var authority = args[2];
+var redis = mode == "requests" && args.Length > 5 && args[5] == "redis";
 
 var services = new ServiceCollection();
-if (mode == "requests")
+services.AddLogging(logging => logging.AddProvider(new EventIdReporter()));
+if (mode == "requests" && !redis)
 {
     // The lock the session would use with this store anyway, reporting its waits.
-    services.AddSingleton<IRefreshLock>(new ReportingRefreshLock(new FileRefreshLock(storeDirectory)));
+    services.AddSingleton<IRefreshLock>(new ReportingRefreshLock(new FileRefreshLock(storeDirectory), reportsWaiting: true));
 }
 
-var builder = services.AddHttpClient("api", c => c.BaseAddress = new Uri(mode == "requests" ? args[3] : authority));
-builder.AddDeviceAuthHandler(o =>
+var builder = services.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(mode == "requests" ? args[3] : authority));
+var deviceAuth = builder.AddDeviceAuthHandler(o =>
 {
     o.Authority = authority;
     o.ClientId = "cli";
@@ -32,8 +42,17 @@ builder.AddDeviceAuthHandler(o =>
     o.DeviceHeaders.Enabled = false;
     o.BackchannelMaxRetryAttempts = 0;
 });
+if (redis)
+{
+    services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(args[7])).SetApplicationName(args[8]);
+    deviceAuth.AddRedisTokenCoordination(o => o.Configuration = args[6]);
+    ReportingRefreshLock.DecorateKeyed(services, ClientName);
+}
+
 await using var provider = services.BuildServiceProvider();
-var session = provider.GetRequiredKeyedService<DeviceAuthSession>("api");
+var session = provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+session.Refreshed += (_, _) => Console.WriteLine("refreshed");
+session.SignInRequired += (_, e) => Console.WriteLine("sign-in-required reason=" + e.Reason);
 
 if (mode == "hold-lock")
 {
@@ -43,8 +62,8 @@ if (mode == "hold-lock")
     return 0;
 }
 
-var count = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
-var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+var count = int.Parse(args[4], CultureInfo.InvariantCulture);
+var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
 Console.WriteLine("ready");
 if (Console.ReadLine() != "go")
 {
@@ -58,9 +77,10 @@ var results = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
         using var response = await client.GetAsync("/data");
         return response.StatusCode == HttpStatusCode.OK;
     }
-    catch (Exception ex) when (ex is HttpRequestException or TokenEndpointException or TaskCanceledException)
+    catch (Exception ex)
     {
-        Console.Error.WriteLine(ex.GetType().Name + ": " + ex.Message);
+        // The type only: a message may quote what the server sent.
+        Console.Error.WriteLine("request failed: " + ex.GetType().Name);
         return false;
     }
 }));

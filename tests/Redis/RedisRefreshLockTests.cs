@@ -228,14 +228,14 @@ public sealed class RedisRefreshLockTests
         var refreshLock = RedisTestHost.Lock(a);
 
         var first = await refreshLock.AcquireAsync(key, ct);
-        var leaseAttempts = await LeaseAttemptsAsync(host);
+        var leaseAttempts = await host.SetCommandsAsync();
         var second = refreshLock.AcquireAsync(key, ct).AsTask();
 
         // Redis answers a PING on this connection after everything sent on it before: had the
         // second acquisition tried the lease (the acquire script's SET NX), Redis would have run
         // it by now. It did not: it waits in this process, not by polling Redis.
         await connection.GetDatabase().PingAsync();
-        Assert.Equal(leaseAttempts, await LeaseAttemptsAsync(host));
+        Assert.Equal(leaseAttempts, await host.SetCommandsAsync());
         Assert.False(second.IsCompleted);
         Assert.Equal(first.FencingToken, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
 
@@ -243,32 +243,46 @@ public sealed class RedisRefreshLockTests
         await first.DisposeAsync();
         await using (await second)
         {
-            Assert.Equal(leaseAttempts + 1, await LeaseAttemptsAsync(host));
+            Assert.Equal(leaseAttempts + 1, await host.SetCommandsAsync());
             Assert.Equal(first.FencingToken + 1, (long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)));
         }
+    }
+
+    [Fact]
+    public async Task AcquireAsync_AttemptTimedOutDuringFreezeRanWhenRedisResumed_AcquiresWithinTwoSecondsOfResumeInsteadOfWaitingOutItsOwnLease()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+
+        // The default 5 s lease; commands time out after 1 s.
+        var a = host.AddInstance(o => o.Configuration = host.Redis.ConnectionStringWithTimeout(1000));
+        var key = RedisTestHost.Session(a).StoreKey;
+        var admin = await host.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await (await RedisTestHost.Lock(a).AcquireAsync(key, ct)).DisposeAsync();
+
+        // Frozen (SIGSTOP) for 3 s: the acquisition's attempts time out on the client, but the
+        // ones already written to the socket are still run by Redis when it resumes.
+        await host.Redis.PauseAsync();
+        var acquiring = RedisTestHost.Lock(a).AcquireAsync(key, ct).AsTask();
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // Redis's downtime: another process, on the real clock.
+        Assert.False(acquiring.IsCompleted);
+        await host.Redis.ResumeAsync();
+        var resumed = Stopwatch.StartNew();
+        await using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var waited = resumed.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"acquired {waited.TotalSeconds:0.00} s after the resume");
+
+        Assert.True(RedisTestHost.LogCount(a, RedisTestHost.RedisUnavailableEvent) >= 1);
+        Assert.Equal((long)await admin.StringGetAsync(RedisTestHost.KeyFor("fence", key)), lease.FencingToken);
+
+        // A lease that one of this acquisition's own attempts took is this acquisition's: it
+        // must not wait for it to run out (5 s) as if another holder had it.
+        Assert.InRange(waited, TimeSpan.Zero, TimeSpan.FromSeconds(2));
     }
 
     /// <summary>A lease as another holder would carry it: a key and a fence, held by nobody here.</summary>
     private sealed record FixedLease(string Key, long? FencingToken) : IRefreshLease
     {
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// How many SET commands Redis has run (<c>INFO commandstats</c> counts those a script runs):
-    /// the lock's only SET is the acquire script's SET NX, and nothing else in these tests writes.
-    /// </summary>
-    private static async Task<long> LeaseAttemptsAsync(RedisTestHost host)
-    {
-        await host.AdminAsync();
-        var stats = await host.AdminServer().InfoRawAsync("commandstats") ?? string.Empty;
-        var line = stats.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal));
-        if (line is null)
-        {
-            return 0;
-        }
-
-        var calls = line.Split(':', ',').Single(f => f.StartsWith("calls=", StringComparison.Ordinal));
-        return long.Parse(calls["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -51,6 +51,7 @@ internal sealed class RedisServer : IAsyncDisposable
     private readonly string _executable;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
+    private int? _pausedId;
 
     private RedisServer(string executable, string directory, int port)
     {
@@ -138,8 +139,34 @@ internal sealed class RedisServer : IAsyncDisposable
         throw new InvalidOperationException($"redis-server did not restart on port {Port}: " + string.Join('\n', _output));
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): its connections stay open and its port accepts, but nothing
+    /// answers, as with a stalled or failing-over primary. Its data stays. Unix only.
+    /// </summary>
+    public async Task PauseAsync()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Pausing redis-server takes SIGSTOP, which Windows does not have.");
+        }
+
+        _pausedId ??= await ProcessIdAsync();
+        await SignalAsync("-STOP", _pausedId.Value);
+    }
+
+    /// <summary>Lets a paused server run again (SIGCONT); it answers everything sent meanwhile.</summary>
+    public async Task ResumeAsync()
+    {
+        if (_pausedId is { } id)
+        {
+            _pausedId = null;
+            await SignalAsync("-CONT", id);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await ResumeAsync();
         await KillAsync();
         try
         {
@@ -241,6 +268,24 @@ internal sealed class RedisServer : IAsyncDisposable
         return false;
     }
 
+    /// <summary>The redis-server's own process id (the process this class starts is the watchdog shell).</summary>
+    private async Task<int> ProcessIdAsync()
+    {
+        var info = await CommandAsync("INFO server", until: "process_id:");
+        var start = info.IndexOf("process_id:", StringComparison.Ordinal) + "process_id:".Length;
+        var end = info.IndexOf('\r', start);
+        return int.Parse(info[start..end], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to this test's own redis-server, by its id.</summary>
+    private static async Task SignalAsync(string signal, int processId)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start.");
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     private void Record(string? line)
     {
         if (line is not null && _output.Count < 200)
@@ -249,18 +294,36 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>One inline command, one reply line (enough for PING and SAVE).</summary>
-    private async Task<string> CommandAsync(string command)
+    /// <summary>
+    /// One inline command; the reply as far as the first read (enough for PING and SAVE), or, with
+    /// <paramref name="until"/>, until it holds that text and the end of its line.
+    /// </summary>
+    private async Task<string> CommandAsync(string command, string? until = null)
     {
         using var client = new TcpClient();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), timeout.Token);
-        var buffer = new byte[256];
-        var read = await stream.ReadAsync(buffer, timeout.Token);
-        return Encoding.ASCII.GetString(buffer, 0, read);
+        var reply = new StringBuilder();
+        var buffer = new byte[4096];
+        do
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        while (until is not null && !HasLine(reply.ToString(), until));
+
+        return reply.ToString();
     }
+
+    private static bool HasLine(string reply, string text) =>
+        reply.IndexOf(text, StringComparison.Ordinal) is var at and >= 0 && reply.IndexOf('\n', at) > 0;
 
     private async Task KillAsync()
     {

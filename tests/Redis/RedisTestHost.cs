@@ -31,10 +31,16 @@ internal sealed class RedisTestHost : IAsyncDisposable
     public const int RedisUnavailableEvent = 1002;
     public const int FencedWriteRejectedEvent = 1006;
 
+    // Event ids of the session's log (category AuthHandler).
+    public const int StoreEntryRestoredEvent = 33;
+    public const int WaitingForEarlierRedemptionEvent = 34;
+    public const int StoreWriteSupersededEvent = 35;
+
     /// <summary>Every token in the tests contains this marker, so the log scan and the at-rest check can find leaks.</summary>
     public const string SecretMarker = "SECRET";
 
     private readonly List<ServiceProvider> _instances = [];
+    private readonly List<HelperProcess> _children = [];
     private ConnectionMultiplexer? _admin;
 
     private RedisTestHost(RedisServer redis, string directory)
@@ -159,14 +165,97 @@ internal sealed class RedisTestHost : IAsyncDisposable
     /// Stores tokens the way a previous sign-in would have left them, through <paramref name="instance"/>'s
     /// store and under its Redis lock (one acquisition: the fence moves by one).
     /// </summary>
-    public async Task<TokenSet> SeedAsync(IServiceProvider instance, string accessToken, string refreshToken, TimeSpan lifetime)
+    public Task<TokenSet> SeedAsync(IServiceProvider instance, string accessToken, string refreshToken, TimeSpan lifetime) =>
+        SeedAsync(instance, accessToken, refreshToken, Time.GetUtcNow(), lifetime);
+
+    /// <summary>
+    /// As <see cref="SeedAsync(IServiceProvider, string, string, TimeSpan)"/>, with the expiry
+    /// counted from <paramref name="now"/>: the real clock's now for the child instances, which
+    /// run on it.
+    /// </summary>
+    public static async Task<TokenSet> SeedAsync(IServiceProvider instance, string accessToken, string refreshToken, DateTimeOffset now, TimeSpan lifetime)
     {
-        var now = Time.GetUtcNow();
         var tokens = new TokenSet(accessToken, now + lifetime) { RefreshToken = refreshToken, IssuedAt = now - TimeSpan.FromHours(1) };
         var key = Session(instance).StoreKey;
         await using var lease = await Lock(instance).AcquireAsync(key, TestContext.Current.CancellationToken);
         await Store(instance).SetAsync(key, tokens, lease, TestContext.Current.CancellationToken);
         return tokens;
+    }
+
+    /// <summary>
+    /// A new instance in its own OS process (tests/CoordinationHelper in Redis mode): this
+    /// host's Redis, key ring, authorization server and API, and the default lease. It sends
+    /// <paramref name="requests"/> concurrent requests when told "go"; see the helper for what it
+    /// prints. Killed, if still running, when the host is disposed.
+    /// </summary>
+    public HelperProcess StartChild(int requests)
+    {
+        var child = HelperProcess.Start(
+            "requests",
+            Path.Combine(Directory, "child-" + _children.Count),
+            Idp.Url!,
+            Api.Url!,
+            requests.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "redis",
+            Redis.ConnectionString,
+            KeyRingDirectory,
+            ApplicationName);
+        _children.Add(child);
+        return child;
+    }
+
+    /// <summary>
+    /// How many SET commands Redis has run (<c>INFO commandstats</c> counts those a script runs):
+    /// every lease attempt (the acquire script's SET NX) and every token write.
+    /// </summary>
+    public async Task<long> SetCommandsAsync()
+    {
+        await AdminAsync();
+        var stats = await AdminServer().InfoRawAsync("commandstats") ?? string.Empty;
+        var line = stats.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return 0;
+        }
+
+        var calls = line.Split(':', ',').Single(f => f.StartsWith("calls=", StringComparison.Ordinal));
+        return long.Parse(calls["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> instances that each made a call with generation 1 of the
+    /// <see cref="RotatingTokenEndpoint"/> (10 minutes left on the fake clock), so they hold it in
+    /// memory; the API accepts generations 1 and 2. Also returns how many sign-in-required signals
+    /// they have raised since.
+    /// </summary>
+    public async Task<(IReadOnlyList<IServiceProvider> Instances, Func<int> SignOuts)> SignedInInstancesAsync(int count, Action<RedisTokenCoordinationOptions>? redis = null)
+    {
+        var instances = Enumerable.Range(0, count).Select(_ => AddInstance(redis)).ToList();
+        await SeedAsync(instances[0], RotatingTokenEndpoint.AccessToken(1), RotatingTokenEndpoint.RefreshToken(1), lifetime: TimeSpan.FromMinutes(10));
+        ApiAccepts(RotatingTokenEndpoint.AccessToken(1), RotatingTokenEndpoint.AccessToken(2));
+        var signOuts = 0;
+        foreach (var instance in instances)
+        {
+            Session(instance).SignInRequired += (_, _) => Interlocked.Increment(ref signOuts);
+            using var response = await Client(instance).GetAsync("/data", TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        return (instances, () => Volatile.Read(ref signOuts));
+    }
+
+    /// <summary>
+    /// Redis holds <see cref="RotatingTokenEndpoint"/>'s <paramref name="generation"/>, read
+    /// through <paramref name="instance"/>'s store, and no redemption marker.
+    /// </summary>
+    public async Task AssertStoredAsync(IServiceProvider instance, int generation)
+    {
+        var key = Session(instance).StoreKey;
+        var stored = await Store(instance).GetAsync(key, TestContext.Current.CancellationToken);
+        Assert.NotNull(stored);
+        Assert.Equal(RotatingTokenEndpoint.AccessToken(generation), stored.AccessToken);
+        Assert.Equal(RotatingTokenEndpoint.RefreshToken(generation), stored.RefreshToken);
+        Assert.False(await (await AdminAsync()).KeyExistsAsync(KeyFor("redeeming", key)));
     }
 
     /// <summary>The API answers 200 to any of <paramref name="accessTokens"/> and 401 to anything else.</summary>
@@ -225,10 +314,20 @@ internal sealed class RedisTestHost : IAsyncDisposable
     public static int LogCount(IServiceProvider instance, int eventId) =>
         instance.GetFakeLogCollector().GetSnapshot().Count(r => r.Category == "AuthHandler.Redis" && r.Id.Id == eventId);
 
+    /// <summary>How many records the session (category AuthHandler) wrote with <paramref name="eventId"/>.</summary>
+    public static int SessionLogCount(IServiceProvider instance, int eventId) =>
+        instance.GetFakeLogCollector().GetSnapshot().Count(r => r.Category == "AuthHandler" && r.Id.Id == eventId);
+
     public async ValueTask DisposeAsync()
     {
         try
         {
+            foreach (var child in _children)
+            {
+                await child.DisposeAsync();
+                Assert.DoesNotContain(SecretMarker, child.Output, StringComparison.Ordinal);
+            }
+
             // The secret scan: every record any instance produced, at any level, with exceptions.
             foreach (var instance in _instances)
             {

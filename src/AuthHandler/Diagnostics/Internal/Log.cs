@@ -115,7 +115,7 @@ internal static partial class Log
     [LoggerMessage(34, LogLevel.Warning, "Another holder was redeeming the stored refresh token of client {ClientName} and its answer never reached the store; waiting up to {WaitMilliseconds} ms for it to be written")]
     public static partial void WaitingForEarlierRedemption(ILogger logger, string clientName, long waitMilliseconds);
 
-    [LoggerMessage(35, LogLevel.Warning, "Client {ClientName} could not store the tokens it received: another holder took the refresh lock and wrote since; it keeps using its tokens until the next refresh")]
+    [LoggerMessage(35, LogLevel.Warning, "Client {ClientName} could not store the tokens it received: another holder has taken the refresh lock since; it keeps using them and writes them at its next refresh, unless that holder has redeemed since")]
     public static partial void StoreWriteSuperseded(ILogger logger, string clientName);
 
     [LoggerMessage(36, LogLevel.Information, "Client {ClientName} stored the tokens that an earlier refresh could not store")]

@@ -36,8 +36,9 @@ internal sealed class StoreWriter
 
     /// <summary>
     /// Writes the tokens redeemed under <paramref name="marker"/>, retrying with back-off for up
-    /// to <see cref="RetryBound"/>. False when they are not stored: kept for the next lock, or,
-    /// when another holder has written since (<see cref="TokenStoreException.Superseded"/>), dropped.
+    /// to <see cref="RetryBound"/> (not at all once another holder has the lock:
+    /// <see cref="TokenStoreException.Superseded"/>). False when they are not stored: they are
+    /// then kept for this session's next lock.
     /// </summary>
     public async Task<bool> StoreRedeemedAsync(TokenSet tokens, string marker, IRefreshLease lease, CancellationToken cancellationToken)
     {
@@ -53,7 +54,10 @@ internal sealed class StoreWriter
             }
             catch (TokenStoreException ex) when (ex.Superseded)
             {
+                // Another holder has the lock now; retrying cannot succeed. If it finds nothing
+                // newer than what this holder redeemed, the next lock of this session writes them.
                 Log.StoreWriteSuperseded(_logger, _name);
+                Volatile.Write(ref _unwritten, new Unwritten(marker, tokens));
                 return false;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 
-namespace AuthHandler.Tests.Integration;
+namespace AuthHandler.Tests;
 
-/// <summary>One run of the coordination helper program as a separate OS process.</summary>
+/// <summary>
+/// One run of the coordination helper program (tests/CoordinationHelper) as a separate OS
+/// process. Compiled into each test project that starts helpers; each of them builds the helper.
+/// </summary>
 internal sealed class HelperProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly List<(string Line, long Timestamp)> _output = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HelperProcess(Process process) => _process = process;
@@ -19,7 +22,7 @@ internal sealed class HelperProcess : IAsyncDisposable
         {
             lock (_output)
             {
-                return string.Join('\n', _output);
+                return string.Join('\n', _output.Select(o => o.Line));
             }
         }
     }
@@ -28,7 +31,7 @@ internal sealed class HelperProcess : IAsyncDisposable
 
     public static HelperProcess Start(params string[] arguments)
     {
-        // tests/Integration/bin/<Configuration>/net10.0/ → tests/CoordinationHelper/bin/<Configuration>/net10.0/
+        // tests/<Project>/bin/<Configuration>/net10.0/ → tests/CoordinationHelper/bin/<Configuration>/net10.0/
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "CoordinationHelper", "bin", configuration, "net10.0", "AuthHandler.CoordinationHelper.dll"));
         Assert.True(File.Exists(dll), $"the helper is built at {dll}");
@@ -72,8 +75,38 @@ internal sealed class HelperProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// When (a <see cref="Stopwatch"/> timestamp) this process printed its first line starting
+    /// with <paramref name="prefix"/>, or null if it has not.
+    /// </summary>
+    public long? TimeOfLine(string prefix)
+    {
+        lock (_output)
+        {
+            foreach (var (line, timestamp) in _output)
+            {
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return timestamp;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The lines that start with <paramref name="prefix"/>.</summary>
+    public IReadOnlyList<string> Lines(string prefix)
+    {
+        lock (_output)
+        {
+            return [.. _output.Select(o => o.Line).Where(l => l.StartsWith(prefix, StringComparison.Ordinal))];
+        }
+    }
+
     public Task SendAsync(string line) => _process.StandardInput.WriteLineAsync(line);
 
+    /// <summary>Kills the process at once (SIGKILL on Unix): no finally block, no dispose, no flush runs in it.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     public async ValueTask DisposeAsync()
@@ -93,7 +126,7 @@ internal sealed class HelperProcess : IAsyncDisposable
         {
             lock (_output)
             {
-                _output.Add(line);
+                _output.Add((line, Stopwatch.GetTimestamp()));
             }
         }
     }
