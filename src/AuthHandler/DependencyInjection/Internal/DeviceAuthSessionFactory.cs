@@ -96,7 +96,7 @@ internal static class DeviceAuthSessionFactory
                 new TokenRedeemer(name, storeKey, store, server, tokenClient, schedule, options.DefaultTokenLifetime, time, logger),
                 time,
                 logger),
-            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
+            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
             OnDeviceCode = options.OnDeviceCode,
 
