@@ -23,6 +23,12 @@ internal sealed class AuthTestHost : IAsyncDisposable
     /// <summary>Every token, code and secret in the tests contains this marker, so the log scan can find leaks.</summary>
     public const string SecretMarker = "SECRET";
 
+    /// <summary>How long each step of <see cref="DisposeAsync"/> may take on the real clock before it is reported as stuck.</summary>
+    public static readonly TimeSpan DisposeBound = TimeSpan.FromSeconds(20);
+
+    private readonly List<HeldTokenEndpoint> _held = [];
+    private DeviceAuthSession? _session;
+
     private AuthTestHost(WireMockServer idp, WireMockServer api, string directory)
     {
         Idp = idp;
@@ -47,9 +53,17 @@ internal sealed class AuthTestHost : IAsyncDisposable
     /// <summary>The store the session uses: <see cref="Store"/>, or the default file store with <c>fileStore: true</c>.</summary>
     public FileTokenStore FileStore => new(Directory);
 
-    public DeviceAuthSession Session => Provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+    public DeviceAuthSession Session => _session ??= Provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
 
-    public HttpClient Client => Provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+    /// <summary>The client; it resolves the session too, so that <see cref="DisposeAsync"/> can stop what the session still runs.</summary>
+    public HttpClient Client
+    {
+        get
+        {
+            _ = Session;
+            return Provider.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+        }
+    }
 
     public Uri TokenEndpoint => new(Idp.Url + "/token");
 
@@ -129,16 +143,9 @@ internal sealed class AuthTestHost : IAsyncDisposable
         Api.Given(Request.Create().WithPath(path)).AtPriority(10).RespondWith(unauthorized);
     }
 
-    public void TokenEndpointAnswers(object body, int status = 200, TimeSpan? delay = null)
-    {
-        var response = Response.Create().WithStatusCode(status).WithBodyAsJson(body);
-        if (delay is { } d)
-        {
-            response = response.WithDelay(d);
-        }
-
-        Idp.Given(Request.Create().WithPath("/token").UsingPost()).RespondWith(response);
-    }
+    /// <summary>The token endpoint answers at once; <see cref="HeldTokenEndpoint"/> holds an answer until the test releases it.</summary>
+    public void TokenEndpointAnswers(object body, int status = 200) =>
+        Idp.Given(Request.Create().WithPath("/token").UsingPost()).RespondWith(Response.Create().WithStatusCode(status).WithBodyAsJson(body));
 
     public void DeviceEndpointAnswers(object body, int status = 200) =>
         Idp.Given(Request.Create().WithPath("/device").UsingPost()).RespondWith(Response.Create().WithStatusCode(status).WithBodyAsJson(body));
@@ -197,10 +204,44 @@ internal sealed class AuthTestHost : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Registers a held answer, which <see cref="DisposeAsync"/> releases whatever the test did.</summary>
+    public HeldTokenEndpoint Track(HeldTokenEndpoint held)
+    {
+        lock (_held)
+        {
+            _held.Add(held);
+        }
+
+        return held;
+    }
+
+    /// <summary>
+    /// Ends what the test left running, checks the logs for secrets, then removes everything. A
+    /// test that failed mid-refresh leaves a held answer unreleased and a back-channel call in
+    /// flight: disposing the provider would then wait for that call (the resilience pipeline,
+    /// created after the session, is disposed before it) and stopping WireMock for the held
+    /// request, forever. So the held answers are released and the session is disposed first,
+    /// which cancels its refresh, a retry parked on the fake clock included. Each step is
+    /// bounded by <see cref="DisposeBound"/>; a step that does not end is reported as a
+    /// <see cref="TimeoutException"/> after the rest of the cleanup has run, so the run fails
+    /// instead of hanging.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var stuck = new List<string>();
         try
         {
+            lock (_held)
+            {
+                _held.ForEach(h => h.Release());
+            }
+
+            if (_session is { } session)
+            {
+                session.Dispose();
+                await Bounded(session.WhenRefreshCompleted(), "the session's refresh", stuck);
+            }
+
             // The suite-wide secret scan: every record any test produced, at any level, with exceptions.
             foreach (var record in Logs.GetSnapshot())
             {
@@ -210,15 +251,32 @@ internal sealed class AuthTestHost : IAsyncDisposable
         }
         finally
         {
-            await Provider.DisposeAsync();
-            Idp.Stop();
-            Api.Stop();
+            await Bounded(Provider.DisposeAsync().AsTask(), "disposing the service provider", stuck);
+            await Bounded(Task.Run(Idp.Stop), "stopping the authorization server", stuck);
+            await Bounded(Task.Run(Api.Stop), "stopping the API", stuck);
             Idp.Dispose();
             Api.Dispose();
             if (System.IO.Directory.Exists(Directory))
             {
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
+        }
+
+        if (stuck.Count != 0)
+        {
+            throw new TimeoutException($"AuthTestHost could not clean up within {DisposeBound.TotalSeconds} s per step: {string.Join("; ", stuck)} did not end.");
+        }
+    }
+
+    private static async Task Bounded(Task step, string what, List<string> stuck)
+    {
+        try
+        {
+            await step.WaitAsync(DisposeBound);
+        }
+        catch (TimeoutException)
+        {
+            stuck.Add(what);
         }
     }
 }

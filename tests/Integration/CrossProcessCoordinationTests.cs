@@ -20,13 +20,14 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
     private readonly WireMockServer _idp = WireMockServer.Start();
     private readonly WireMockServer _api = WireMockServer.Start();
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "authhandler-xproc-" + Guid.NewGuid().ToString("N"));
+    private HeldTokenEndpoint _rotation = null!;
 
     public async ValueTask InitializeAsync()
     {
-        // First use of rt-1 rotates it; every later use is answered as a reuse.
+        // First use of rt-1 rotates it, once the test releases the answer; every later use is
+        // answered as a reuse.
         var redeem = Request.Create().WithPath("/token").UsingPost().WithBody(new WildcardMatcher("*refresh_token=" + Refresh1 + "*"));
-        _idp.Given(redeem).InScenario("rotation").WillSetStateTo("rotated")
-            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(AuthTestHost.Tokens(Access2, Refresh2)).WithDelay(TimeSpan.FromMilliseconds(100)));
+        _rotation = HeldTokenEndpoint.Answer(_idp.Given(redeem).InScenario("rotation").WillSetStateTo("rotated"), AuthTestHost.Tokens(Access2, Refresh2));
         _idp.Given(redeem).InScenario("rotation").WhenStateIs("rotated")
             .RespondWith(Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "invalid_grant", error_description = "refresh token reuse" }));
         _api.Given(Request.Create().WithPath("/data").WithHeader("Authorization", "Bearer " + Access2)).AtPriority(1).RespondWith(Response.Create().WithStatusCode(200));
@@ -58,6 +59,19 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
             }
 
             await Task.WhenAll(helpers.Select(h => h.SendAsync("go")));
+
+            // While the one redemption is held, every process reaches the lock: the holder took it
+            // at once, the seven others found it held. Only then does the server answer.
+            await _rotation.WaitUntilReachedAsync();
+            var atTheLock = new List<string>();
+            foreach (var helper in helpers)
+            {
+                atTheLock.Add(await helper.WaitForAnyLineAsync(Patience, "waiting-for-lock", "lock-acquired"));
+            }
+
+            Assert.Equal(7, atTheLock.Count(line => line == "waiting-for-lock"));
+            Assert.Equal(1, _rotation.Calls);
+            _rotation.Release();
             await Task.WhenAll(helpers.Select(h => h.Exited)).WaitAsync(Patience, TestContext.Current.CancellationToken);
 
             Assert.All(helpers, h => Assert.True(h.ExitCode == 0, h.Output));
@@ -78,6 +92,8 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
     [Fact]
     public async Task LockHolderDies_OthersProceedAfterIt()
     {
+        // What this test holds is the lock, not the server's answer.
+        _rotation.Release();
         await using var holder = HelperProcess.Start("hold-lock", _directory, _idp.Url!);
         await holder.WaitForLineAsync("locked", Patience);
         var helpers = Enumerable.Range(0, 3).Select(_ => HelperProcess.Start("requests", _directory, _idp.Url!, _api.Url!, "5")).ToList();
@@ -119,6 +135,8 @@ public sealed class CrossProcessCoordinationTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
+        // A test that failed while the answer was held would otherwise keep WireMock from stopping.
+        _rotation.Release();
         _idp.Stop();
         _api.Stop();
         _idp.Dispose();

@@ -265,6 +265,21 @@ public sealed class DeviceAuthHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_ExtraDeviceHeaderNamedLikeTheTokenHeader_ArrivesAsTheTokenAlone()
+    {
+        // The token replaces the extra header's value even on a request that carried no header
+        // before the device headers went on (the hot path skips the look for a header to replace).
+        await using var host = AuthTestHost.Start(o => o.DeviceHeaders.AdditionalHeaders["authorization"] = "Basic device");
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
+
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer " + Access1, host.Api.LogEntries.Single().RequestMessage.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
     public async Task SendAsync_SameRequestSentTwiceByAnOuterRetry_CarriesEachDeviceHeaderOnce()
     {
         await using var host = AuthTestHost.Start(client: c => c.AddHttpMessageHandler(() => new SendsTwice()));

@@ -23,23 +23,21 @@ public sealed class DiscoveryTests
         },
         services);
 
-    private static void ServeMetadata(AuthTestHost host, string path, string? issuer = null, TimeSpan? delay = null, bool revocation = false)
-    {
-        var response = Response.Create().WithStatusCode(200).WithBodyAsJson(new
-        {
-            issuer = issuer ?? host.Idp.Url,
-            token_endpoint = host.Idp.Url + "/oauth/token",
-            device_authorization_endpoint = host.Idp.Url + "/oauth/device",
-            revocation_endpoint = revocation ? host.Idp.Url + "/oauth/revoke" : null,
-            grant_types_supported = new[] { "urn:ietf:params:oauth:grant-type:device_code", "refresh_token" },
-        });
-        if (delay is { } d)
-        {
-            response = response.WithDelay(d);
-        }
+    private static void ServeMetadata(AuthTestHost host, string path, string? issuer = null, bool revocation = false) =>
+        host.Idp.Given(Request.Create().WithPath(path).UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(Metadata(host, issuer, revocation)));
 
-        host.Idp.Given(Request.Create().WithPath(path).UsingGet()).RespondWith(response);
-    }
+    /// <summary>The RFC 8414 document, answered only once the test releases it.</summary>
+    private static HeldTokenEndpoint HoldMetadata(AuthTestHost host) =>
+        HeldTokenEndpoint.Answer(host, host.Idp.Given(Request.Create().WithPath(Rfc8414).UsingGet()), Metadata(host));
+
+    private static object Metadata(AuthTestHost host, string? issuer = null, bool revocation = false) => new
+    {
+        issuer = issuer ?? host.Idp.Url,
+        token_endpoint = host.Idp.Url + "/oauth/token",
+        device_authorization_endpoint = host.Idp.Url + "/oauth/device",
+        revocation_endpoint = revocation ? host.Idp.Url + "/oauth/revoke" : null,
+        grant_types_supported = new[] { "urn:ietf:params:oauth:grant-type:device_code", "refresh_token" },
+    };
 
     private static int Calls(AuthTestHost host, string path) => host.Idp.LogEntries.Count(e => e.RequestMessage.Path == path);
 
@@ -126,10 +124,16 @@ public sealed class DiscoveryTests
     public async Task Discovery_50ConcurrentFirstUses_FetchOnce()
     {
         await using var host = StartWithDiscovery();
-        ServeMetadata(host, Rfc8414, delay: TimeSpan.FromMilliseconds(200));
+        await using var discovery = HoldMetadata(host);
         host.Idp.Given(Request.Create().WithPath("/oauth/device")).RespondWith(Response.Create().WithBodyAsJson(new { error = "invalid_client" }).WithStatusCode(401));
 
+        // SignInAsync asks the discovery cache for the document before it first yields, so when the
+        // answer is released all 50 are waiting: on one shared fetch, or, if the cache did not
+        // share it, on fetches of their own, which the count below would see.
         var attempts = Enumerable.Range(0, 50).Select(_ => host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken)).ToList();
+        await discovery.WaitUntilReachedAsync();
+        Assert.DoesNotContain(attempts, a => a.IsCompleted);
+        discovery.Release();
         foreach (var attempt in attempts)
         {
             await Assert.ThrowsAsync<DeviceAuthorizationException>(() => attempt);
@@ -226,12 +230,16 @@ public sealed class DiscoveryTests
             })
             .UseMemoryTokenStore());
         started = host;
-        ServeMetadata(host, Rfc8414, delay: TimeSpan.FromMilliseconds(50));
+        await using var discovery = HoldMetadata(host);
         host.Idp.Given(Request.Create().WithPath("/oauth/device")).RespondWith(Response.Create().WithBodyAsJson(new { error = "invalid_client" }).WithStatusCode(401));
         var second = host.Provider.GetRequiredKeyedService<DeviceAuthSession>("second");
 
+        // Both sign-ins have asked the cache before they first yield: both wait on the held fetch.
         var first = Assert.ThrowsAsync<DeviceAuthorizationException>(() => host.Session.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
         var other = Assert.ThrowsAsync<DeviceAuthorizationException>(() => second.SignInAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken));
+        await discovery.WaitUntilReachedAsync();
+        Assert.False(first.IsCompleted || other.IsCompleted);
+        discovery.Release();
         await Task.WhenAll(first, other);
 
         Assert.Equal(1, Calls(host, Rfc8414));

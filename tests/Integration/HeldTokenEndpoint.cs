@@ -37,18 +37,35 @@ internal sealed class HeldTokenEndpoint : IAsyncDisposable
     public int Calls => Volatile.Read(ref _calls);
 
     /// <summary>The host's token endpoint answers <paramref name="body"/>, once released.</summary>
+    /// <remarks>The host releases it when it is disposed, whatever the test did.</remarks>
     public static HeldTokenEndpoint Answer(AuthTestHost host, object body, int status = 200) =>
-        Answer(host.Idp, host.Session, body, status);
+        Answer(host, host.Idp.Given(TokenRequest), body, status);
+
+    /// <summary>
+    /// The requests <paramref name="rule"/> matches on the host's servers (any endpoint, the
+    /// discovery document too) answer <paramref name="body"/>, once released.
+    /// </summary>
+    public static HeldTokenEndpoint Answer(AuthTestHost host, IRespondWithAProvider rule, object body, int status = 200) =>
+        host.Track(Hold(rule, host.Session, body, status));
 
     /// <summary>POST /token on <paramref name="idp"/> answers <paramref name="body"/>, once released.</summary>
     public static HeldTokenEndpoint Answer(WireMockServer idp, object body, int status = 200) =>
-        Answer(idp, session: null, body, status);
+        Answer(idp.Given(TokenRequest), body, status);
 
-    private static HeldTokenEndpoint Answer(WireMockServer idp, DeviceAuthSession? session, object body, int status)
+    /// <summary>
+    /// The requests <paramref name="rule"/> matches answer <paramref name="body"/>, once released:
+    /// a rule with a scenario holds only the answer of its state.
+    /// </summary>
+    public static HeldTokenEndpoint Answer(IRespondWithAProvider rule, object body, int status = 200) =>
+        Hold(rule, session: null, body, status);
+
+    private static IRequestBuilder TokenRequest => Request.Create().WithPath("/token").UsingPost();
+
+    private static HeldTokenEndpoint Hold(IRespondWithAProvider rule, DeviceAuthSession? session, object body, int status)
     {
         var held = new HeldTokenEndpoint(session);
         var json = JsonSerializer.Serialize(body);
-        idp.Given(Request.Create().WithPath("/token").UsingPost()).RespondWith(Response.Create().WithCallback(async _ =>
+        rule.RespondWith(Response.Create().WithCallback(async _ =>
         {
             Interlocked.Increment(ref held._calls);
             held._reached.TrySetResult();

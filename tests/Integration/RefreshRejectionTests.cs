@@ -1,10 +1,36 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace AuthHandler.Tests.Integration;
 
 public sealed class RefreshRejectionTests
 {
     private const string Access1 = "at-1-" + AuthTestHost.SecretMarker;
+
+    private static MetricCollector<long> Joins(AuthTestHost host) =>
+        new(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, "authhandler.refresh.joins");
+
+    /// <summary>
+    /// Sends <paramref name="count"/> requests that all get a 401 and holds the rejection until all
+    /// of them wait on the one refresh (one starts it, the others join it), then lets it answer.
+    /// </summary>
+    private static async Task<List<Task<HttpResponseMessage>>> AllWaitOnTheRejectedRefreshAsync(AuthTestHost host, HeldTokenEndpoint tokenEndpoint, int count)
+    {
+        // The session reads the store first, so that the joins counted below are the refresh's.
+        Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+        await host.Session.WhenRefreshCompleted();
+        using var joins = Joins(host);
+        var client = host.Client;
+
+        var calls = Enumerable.Range(0, count).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)).ToList();
+        await tokenEndpoint.WaitUntilReachedAsync();
+        await joins.WaitForMeasurementsAsync(count - 1, HeldTokenEndpoint.Patience);
+        Assert.Equal(1, tokenEndpoint.Calls);
+        tokenEndpoint.Release();
+        return calls;
+    }
 
     [Theory]
     [InlineData(400)]
@@ -20,12 +46,12 @@ public sealed class RefreshRejectionTests
         });
         await host.SeedAsync(Access1);
         host.ApiAccepts("never");
-        host.TokenEndpointAnswers(new { error = "invalid_grant", error_description = "refresh token revoked" }, status, TimeSpan.FromMilliseconds(100));
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, new { error = "invalid_grant", error_description = "refresh token revoked" }, status);
         var signals = new List<SignInRequiredEventArgs>();
         host.Session.SignInRequired += (_, args) => { lock (signals) { signals.Add(args); } };
         var client = host.Client;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)));
+        var responses = await Task.WhenAll(await AllWaitOnTheRejectedRefreshAsync(host, tokenEndpoint, 50));
         await host.Session.WhenRefreshCompleted();
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
@@ -53,10 +79,10 @@ public sealed class RefreshRejectionTests
         await using var host = AuthTestHost.Start(o => o.SignInRequiredBehavior = SignInRequiredBehavior.ThrowException);
         await host.SeedAsync(Access1);
         host.ApiAccepts("never");
-        host.TokenEndpointAnswers(new { error = "invalid_grant" }, 400, TimeSpan.FromMilliseconds(100));
+        await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, new { error = "invalid_grant" }, 400);
         var client = host.Client;
 
-        var attempts = Enumerable.Range(0, 50).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken)).ToList();
+        var attempts = await AllWaitOnTheRejectedRefreshAsync(host, tokenEndpoint, 50);
 
         foreach (var attempt in attempts)
         {

@@ -287,6 +287,9 @@ public sealed class BackchannelTimeoutTests
             o.BackchannelMaxRetryAttempts = 0;
         });
         await host.SeedAsync("at-1-" + AuthTestHost.SecretMarker, lifetime: TimeSpan.FromMinutes(10));
+        // The server stalls until the test ends. The stall is held, not a delay on the real clock:
+        // the attempt timeout runs on the fake clock, and a delay could end first on a loaded
+        // machine, answering the empty body (InvalidResponse) instead of timing out.
         await using var held = HeldTokenEndpoint.Answer(host, new { });
         host.Time.Advance(TimeSpan.FromMinutes(11));
 

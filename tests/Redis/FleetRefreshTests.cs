@@ -13,12 +13,23 @@ public sealed class FleetRefreshTests
     public async Task SendAsync_FourInstancesTwentyFiveRequestsEachWithExpiredToken_OneRefreshNoInvalidGrantAllSucceed()
     {
         await using var host = await RedisTestHost.StartAsync();
-        var instances = Enumerable.Range(0, 4).Select(_ => host.AddInstance()).ToList();
+        var locks = new List<ObservedRefreshLock>();
+        var instances = Enumerable.Range(0, 4).Select(_ => host.AddInstance(wrapLock: inner =>
+        {
+            var observed = new ObservedRefreshLock(inner);
+            lock (locks)
+            {
+                locks.Add(observed);
+            }
+
+            return observed;
+        })).ToList();
 
         // Seeded by a fifth instance, so the lock acquisitions counted below are the refresh's only.
         await host.SeedAsync(host.AddInstance(), Access1, Refresh1, lifetime: TimeSpan.FromMinutes(-1));
         host.ApiAccepts(Access2);
-        host.TokenEndpointRotates(Refresh1, Access2, Refresh2, delay: TimeSpan.FromMilliseconds(200));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = host.TokenEndpointRotates(Refresh1, Access2, Refresh2, answerWhen: release.Task);
         var unauthorized = 0;
         foreach (var instance in instances)
         {
@@ -26,8 +37,23 @@ public sealed class FleetRefreshTests
         }
 
         var clients = instances.Select(RedisTestHost.Client).ToList();
-        var responses = await Task.WhenAll(clients.SelectMany(client =>
-            Enumerable.Range(0, 25).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken))));
+        var calls = clients.SelectMany(client => Enumerable.Range(0, 25).Select(_ => client.GetAsync("/data", TestContext.Current.CancellationToken))).ToList();
+
+        // While the one redemption is held, the three other instances are inside an acquisition
+        // of the Redis lock that cannot end (the redeeming instance holds it): the fleet contends
+        // for real before the server answers.
+        try
+        {
+            await reached.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            await RedisTestHost.WaitUntilAsync(() => Task.FromResult(locks.Count(l => l.Acquiring == 1) == 3), "three instances wait for the Redis lock");
+            Assert.Equal(4, locks.Count);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        var responses = await Task.WhenAll(calls);
 
         Assert.Equal(100, responses.Length);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));

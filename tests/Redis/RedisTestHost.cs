@@ -1,15 +1,20 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
+using WireMock;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace AuthHandler.Tests.Redis;
 
@@ -38,6 +43,11 @@ internal sealed class RedisTestHost : IAsyncDisposable
 
     /// <summary>Every token in the tests contains this marker, so the log scan and the at-rest check can find leaks.</summary>
     public const string SecretMarker = "SECRET";
+
+    /// <summary>How long each instance's disposal may take on the real clock before it is reported as stuck.</summary>
+    private static readonly TimeSpan DisposeBound = TimeSpan.FromSeconds(20);
+
+    private static readonly ConditionalWeakTable<IServiceProvider, DeviceAuthSession> Sessions = new();
 
     private readonly List<ServiceProvider> _instances = [];
     private readonly List<HelperProcess> _children = [];
@@ -104,11 +114,17 @@ internal sealed class RedisTestHost : IAsyncDisposable
     }
 
     /// <summary>A new instance: its own service provider, HTTP client "api" and Redis coordination.</summary>
+    /// <param name="redis">Changes the Redis coordination's options.</param>
+    /// <param name="configure">Changes the client's options.</param>
+    /// <param name="dataProtection">Whether the instance protects tokens at rest.</param>
+    /// <param name="applicationName">The Data Protection application name.</param>
+    /// <param name="wrapLock">Wraps the Redis refresh lock the session uses (to observe it).</param>
     public ServiceProvider AddInstance(
         Action<RedisTokenCoordinationOptions>? redis = null,
         Action<DeviceAuthOptions>? configure = null,
         bool dataProtection = true,
-        string applicationName = ApplicationName)
+        string applicationName = ApplicationName,
+        Func<IRefreshLock, IRefreshLock>? wrapLock = null)
     {
         var collection = new ServiceCollection();
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
@@ -134,19 +150,31 @@ internal sealed class RedisTestHost : IAsyncDisposable
                 o.Configuration = Redis.ConnectionString;
                 redis?.Invoke(o);
             });
+        if (wrapLock is not null)
+        {
+            var registered = collection.Single(d => d.ServiceType == typeof(IRefreshLock) && Equals(d.ServiceKey, ClientName));
+            collection.Remove(registered);
+            collection.AddKeyedSingleton(ClientName, (provider, key) => wrapLock((IRefreshLock)registered.KeyedImplementationFactory!(provider, key)));
+        }
 
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _instances.Add(provider);
         return provider;
     }
 
-    public static DeviceAuthSession Session(IServiceProvider instance) => instance.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+    /// <summary>The instance's session; <see cref="DisposeAsync"/> stops what the sessions it handed out still run.</summary>
+    public static DeviceAuthSession Session(IServiceProvider instance) =>
+        Sessions.GetValue(instance, static i => i.GetRequiredKeyedService<DeviceAuthSession>(ClientName));
 
     public static ITokenStore Store(IServiceProvider instance) => instance.GetRequiredKeyedService<ITokenStore>(ClientName);
 
     public static IRefreshLock Lock(IServiceProvider instance) => instance.GetRequiredKeyedService<IRefreshLock>(ClientName);
 
-    public static HttpClient Client(IServiceProvider instance) => instance.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+    public static HttpClient Client(IServiceProvider instance)
+    {
+        _ = Session(instance);
+        return instance.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+    }
 
     /// <summary>The documented key name, computed here independently of the library.</summary>
     public static string KeyFor(string kind, string storeKey, string prefix = "authhandler:") =>
@@ -274,23 +302,35 @@ internal sealed class RedisTestHost : IAsyncDisposable
 
     /// <summary>
     /// A token endpoint that rotates refresh tokens with reuse detection (RFC 9700 §4.14): the
-    /// first use of <paramref name="refreshToken"/> answers new tokens after <paramref name="delay"/>;
-    /// every later use of it answers invalid_grant.
+    /// first use of <paramref name="refreshToken"/> answers new tokens, once <paramref name="answerWhen"/>
+    /// completes (null: at once); every later use of it answers invalid_grant.
     /// </summary>
-    public void TokenEndpointRotates(string refreshToken, string newAccessToken, string newRefreshToken, TimeSpan delay)
+    /// <returns>A task that completes when the first use has reached the endpoint.</returns>
+    public Task TokenEndpointRotates(string refreshToken, string newAccessToken, string newRefreshToken, Task? answerWhen = null)
     {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var request = Request.Create().WithPath("/token").UsingPost().WithBody(new RegexMatcher("refresh_token=" + refreshToken));
-        var tokens = Response.Create().WithStatusCode(200).WithBodyAsJson(new
+        var body = JsonSerializer.Serialize(new
         {
             access_token = newAccessToken,
             token_type = "Bearer",
             expires_in = 3600,
             refresh_token = newRefreshToken,
         });
-        Idp.Given(request).InScenario("rotation").WillSetStateTo("used")
-            .RespondWith(delay > TimeSpan.Zero ? tokens.WithDelay(delay) : tokens);
+        Idp.Given(request).InScenario("rotation").WillSetStateTo("used").RespondWith(Response.Create().WithCallback(async _ =>
+        {
+            reached.TrySetResult();
+            await (answerWhen ?? Task.CompletedTask);
+            return new ResponseMessage
+            {
+                StatusCode = 200,
+                Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String },
+            };
+        }));
         Idp.Given(request).InScenario("rotation").WhenStateIs("used")
             .RespondWith(Response.Create().WithStatusCode(400).WithBodyAsJson(new { error = "invalid_grant", error_description = "refresh token reused" }));
+        return reached.Task;
     }
 
     /// <summary>Waits on the real clock, bounded, until <paramref name="condition"/> holds.</summary>
@@ -320,6 +360,7 @@ internal sealed class RedisTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var stuck = new List<string>();
         try
         {
             foreach (var child in _children)
@@ -340,9 +381,28 @@ internal sealed class RedisTestHost : IAsyncDisposable
         }
         finally
         {
+            // A test that failed mid-refresh leaves a back-channel call in flight, perhaps parked
+            // on a retry timer of the fake clock: disposing a provider would wait for it forever
+            // (its resilience pipeline, created after the session, is disposed first). Disposing
+            // the sessions first cancels their refreshes; each provider's disposal is bounded.
             foreach (var instance in _instances)
             {
-                await instance.DisposeAsync();
+                if (Sessions.TryGetValue(instance, out var session))
+                {
+                    session.Dispose();
+                }
+            }
+
+            for (var i = 0; i < _instances.Count; i++)
+            {
+                try
+                {
+                    await _instances[i].DisposeAsync().AsTask().WaitAsync(DisposeBound);
+                }
+                catch (TimeoutException)
+                {
+                    stuck.Add("instance " + i);
+                }
             }
 
             if (_admin is not null)
@@ -359,6 +419,11 @@ internal sealed class RedisTestHost : IAsyncDisposable
             {
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
+        }
+
+        if (stuck.Count != 0)
+        {
+            throw new TimeoutException($"RedisTestHost could not dispose {string.Join(", ", stuck)} within {DisposeBound.TotalSeconds} s.");
         }
     }
 }

@@ -60,15 +60,23 @@ internal sealed class HelperProcess : IAsyncDisposable
         return helper;
     }
 
-    public async Task WaitForLineAsync(string line, TimeSpan timeout)
+    public Task WaitForLineAsync(string line, TimeSpan timeout) => WaitForAnyLineAsync(timeout, line);
+
+    /// <summary>Waits until the helper has printed one of <paramref name="lines"/>; returns the first of them it printed.</summary>
+    public async Task<string> WaitForAnyLineAsync(TimeSpan timeout, params string[] lines)
     {
         using var cancellation = new CancellationTokenSource(timeout);
-        while (!Output.Split('\n').Contains(line))
+        while (true)
         {
+            if (Output.Split('\n').FirstOrDefault(lines.Contains) is { } printed)
+            {
+                return printed;
+            }
+
             if (_process.HasExited)
             {
                 await Task.Delay(50, CancellationToken.None); // let the last output arrive
-                Assert.Fail($"The helper exited before printing '{line}': {Output}");
+                Assert.Fail($"The helper exited before printing '{string.Join("' or '", lines)}': {Output}");
             }
 
             await Task.Delay(10, cancellation.Token);

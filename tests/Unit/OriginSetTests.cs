@@ -22,6 +22,21 @@ public sealed class OriginSetTests
     }
 
     [Fact]
+    public void IsAllowed_AfterAnAllowedUri_StillRefusesOtherOrigins()
+    {
+        // The set remembers the last allowed Uri instance; that must not allow anything else.
+        var origins = new OriginSet([new Uri("https://api.example.com")]);
+        var allowed = new Uri("https://api.example.com/v1/items");
+
+        Assert.True(origins.IsAllowed(allowed));
+        Assert.True(origins.IsAllowed(allowed));
+        Assert.False(origins.IsAllowed(new Uri("https://evil.test/v1/items")));
+        Assert.False(origins.IsAllowed(new Uri("http://api.example.com/v1/items")));
+        Assert.False(origins.IsAllowed(null));
+        Assert.True(origins.IsAllowed(new Uri("https://api.example.com/other")));
+    }
+
+    [Fact]
     public void IsAllowed_RelativeOrMissingUri_IsFalse()
     {
         Assert.False(Origins.IsAllowed(null));

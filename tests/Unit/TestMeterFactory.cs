@@ -12,6 +12,9 @@ internal sealed class TestMeterFactory : IMeterFactory
 
     public Meter Create(MeterOptions options)
     {
+        // Scoped to this factory, as the runtime's factory scopes its meters, so that a
+        // MetricCollector built with this factory hears this test's meters and no other test's.
+        options.Scope = this;
         var meter = new Meter(options);
         _meters.Add(meter);
         return meter;

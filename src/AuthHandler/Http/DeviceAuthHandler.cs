@@ -19,7 +19,7 @@ namespace AuthHandler.Http;
 /// even on the API's own origin. Each hop gets the token and the device headers only while the
 /// request has stayed on allowed origins (invariant 8).
 /// </remarks>
-internal sealed class DeviceAuthHandler : DelegatingHandler
+internal sealed partial class DeviceAuthHandler : DelegatingHandler
 {
     private readonly DeviceAuthSession _session;
     private readonly ClientRequestPolicy _policy;
@@ -49,31 +49,65 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
             return RedirectLimit == 0 ? base.SendAsync(request, cancellationToken) : SendUntouchedAsync(request, cancellationToken);
         }
 
-        _policy.DeviceHeaders.ApplyTo(request.Headers);
-        return SendAuthorizedAsync(request, chain: null, cancellationToken);
+        // A request that carries no header yet (most first sends) carries neither the device
+        // headers nor a token to replace: the look for them is skipped. A message sent again (a
+        // resilience handler's retry) carries ours, and gets the full checks.
+        var headers = request.Headers;
+        var carriesHeaders = headers.NonValidated.Count != 0;
+        _policy.DeviceHeaders.ApplyTo(headers, mayCarryThem: carriesHeaders);
+        var replaceToken = carriesHeaders || _policy.DeviceHeadersCarryTokenHeader;
+
+        // Invariant 2: a fresh token is there at once, and then the send is one async frame.
+        var token = _session.GetTokenAsync(cancellationToken);
+        return token.IsCompletedSuccessfully
+            ? SendAuthorizedAsync(request, token.Result, chain: null, replaceToken, cancellationToken)
+            : WaitThenSendAuthorizedAsync(request, token, chain: null, replaceToken, cancellationToken);
     }
 
+    /// <summary>Waits for the session's token (a refresh, the first read of the store), then sends.</summary>
+    private async Task<HttpResponseMessage> WaitThenSendAuthorizedAsync(HttpRequestMessage request, ValueTask<TokenSnapshot?> token, RedirectChain? chain, bool replaceToken, CancellationToken cancellationToken) =>
+        await SendAuthorizedAsync(request, await token.ConfigureAwait(false), chain, replaceToken, cancellationToken).ConfigureAwait(false);
+
     /// <summary>
-    /// Sends one hop with the token. <paramref name="chain"/> is null on the request's first hop,
-    /// which starts following a redirect answer; on later hops the redirect goes back to the loop.
+    /// Sends one hop with <paramref name="token"/> (null: a sign-in is required, nothing is sent).
+    /// <paramref name="chain"/> is null on the request's first hop, which starts following a
+    /// redirect answer; on later hops the redirect goes back to the loop.
+    /// <paramref name="replaceToken"/> is false only when the request cannot carry the token
+    /// header yet, so there is nothing to remove before it is set.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAuthorizedAsync(HttpRequestMessage request, RedirectChain? chain, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAuthorizedAsync(HttpRequestMessage request, TokenSnapshot? token, RedirectChain? chain, bool replaceToken, CancellationToken cancellationToken)
     {
-        var token = await _session.GetTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token is null)
         {
             return SignInRequired(request, response: null);
         }
 
-        SetToken(request, token);
+        SetToken(request, token, replaceToken);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+
+        // One comparison for the usual answer: below 300 is neither a redirect nor a 401.
+        var status = (int)response.StatusCode;
+        if (status < 300)
         {
-            return StartsRedirect(response, chain)
-                ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: false), cancellationToken).ConfigureAwait(false)
-                : response;
+            return response;
         }
 
+        if (status == (int)HttpStatusCode.Unauthorized)
+        {
+            return await RetryUnauthorizedAsync(request, response, token, chain, cancellationToken).ConfigureAwait(false);
+        }
+
+        return StartsRedirect(response, chain)
+            ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: false), cancellationToken).ConfigureAwait(false)
+            : response;
+    }
+
+    /// <summary>
+    /// The API rejected <paramref name="token"/>: one compare-and-refresh and one re-send, when a
+    /// refresh can help and the request can be sent again; otherwise the 401 goes back as it is.
+    /// </summary>
+    private async Task<HttpResponseMessage> RetryUnauthorizedAsync(HttpRequestMessage request, HttpResponseMessage response, TokenSnapshot token, RedirectChain? chain, CancellationToken cancellationToken)
+    {
         // A 401 from another origin is that origin's business, and re-sending there would hand it
         // the new token (invariant 8); a handler below this one may have changed RequestUri.
         // Invariant 7: one re-send per request, whichever hop of its redirects asked for it.
@@ -115,7 +149,7 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
         Log.RetryingAfterUnauthorized(_logger, _policy.ClientName);
         _policy.Metrics.Retried(_policy.ClientName);
         response.Dispose();
-        SetToken(request, next);
+        SetToken(request, next, replace: true);
         chain?.Retried = true;
         response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         return StartsRedirect(response, chain)
@@ -123,66 +157,16 @@ internal sealed class DeviceAuthHandler : DelegatingHandler
             : response;
     }
 
-    private async Task<HttpResponseMessage> SendUntouchedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private void SetToken(HttpRequestMessage request, TokenSnapshot token, bool replace)
     {
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        return StartsRedirect(response, chain: null)
-            ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: false, retried: false), cancellationToken).ConfigureAwait(false)
-            : response;
-    }
-
-    private bool StartsRedirect(HttpResponseMessage response, RedirectChain? chain) =>
-        chain is null && RedirectLimit > 0 && RedirectPolicy.IsRedirect(response.StatusCode);
-
-    /// <summary>
-    /// Follows the redirects of one request, hop by hop, with the RFC 9110 rules of
-    /// <see cref="RedirectPolicy"/> and the origin policy on each hop; returns the first answer
-    /// that is not a redirect, or the redirect that is not followed.
-    /// </summary>
-    private async Task<HttpResponseMessage> FollowRedirectsAsync(HttpRequestMessage request, HttpResponseMessage response, RedirectChain chain, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var refusal = RedirectPolicy.Evaluate(request, response, out var target, out var method);
-            if (refusal == RedirectRefusal.None && ++chain.Followed > RedirectLimit)
-            {
-                refusal = RedirectRefusal.HopLimit;
-            }
-
-            if (refusal != RedirectRefusal.None)
-            {
-                if (refusal != RedirectRefusal.NoLocation)
-                {
-                    Log.RedirectNotFollowed(_logger, _policy.ClientName, (int)response.StatusCode, refusal);
-                }
-
-                return response;
-            }
-
-            var status = (int)response.StatusCode;
-            response.Dispose();
-            RedirectPolicy.Apply(request, target!, method, _policy.HeaderName);
-            if (chain.Authorized && !_policy.Origins.IsAllowed(target))
-            {
-                chain.Authorized = false;
-                RedirectPolicy.RemoveDeviceHeaders(request, _policy.DeviceHeaders.Headers);
-            }
-
-            Log.FollowingRedirect(_logger, _policy.ClientName, status, chain.Authorized);
-            response = chain.Authorized
-                ? await SendAuthorizedAsync(request, chain, cancellationToken).ConfigureAwait(false)
-                : await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (!RedirectPolicy.IsRedirect(response.StatusCode))
-            {
-                return response;
-            }
-        }
-    }
-
-    private void SetToken(HttpRequestMessage request, TokenSnapshot token)
-    {
+        // The token replaces any value the header has (the app's own, the token of a send before
+        // the 401): appended, a server would see two.
         var headers = request.Headers;
-        headers.Remove(_policy.HeaderName);
+        if (replace)
+        {
+            headers.Remove(_policy.HeaderName);
+        }
+
         headers.TryAddWithoutValidation(_policy.HeaderName, token.HeaderValue);
     }
 

@@ -97,7 +97,7 @@ internal static class DeviceAuthSessionFactory
                 reader,
                 new TokenRedeemer(context, server, tokenClient, schedule, reader, writer, options.DefaultTokenLifetime),
                 writer),
-            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow, server, tokenClient, logger, metrics),
+            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
             OnDeviceCode = options.OnDeviceCode,
 

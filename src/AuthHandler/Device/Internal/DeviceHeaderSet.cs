@@ -49,14 +49,20 @@ internal sealed class DeviceHeaderSet
         return new DeviceHeaderSet([.. headers]);
     }
 
+    /// <summary>Whether one of the headers is named <paramref name="name"/> (header names are case-insensitive).</summary>
+    public bool Contains(string name) => Array.Exists(_headers, h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// Adds the headers once: a request that comes through again (a resilience handler's retry
     /// re-sends the same message) already carries them, and appending would duplicate each value.
     /// </summary>
-    public void ApplyTo(HttpRequestHeaders headers)
+    /// <param name="headers">The request's headers.</param>
+    /// <param name="mayCarryThem">False when the caller saw the request carry no header at all,
+    /// so the look for ours (a header-name parse and a scan) is skipped on the hot path.</param>
+    public void ApplyTo(HttpRequestHeaders headers, bool mayCarryThem = true)
     {
         var all = _headers;
-        if (all.Length == 0 || headers.NonValidated.Contains(all[0].Key))
+        if (all.Length == 0 || (mayCarryThem && headers.NonValidated.Contains(all[0].Key)))
         {
             return;
         }

@@ -25,6 +25,7 @@ internal sealed class ClientRequestPolicy
         HeaderName = headerName;
         SignInRequiredBehavior = signInRequiredBehavior;
         Metrics = metrics;
+        DeviceHeadersCarryTokenHeader = deviceHeaders.Contains(headerName);
     }
 
     public string ClientName { get; }
@@ -38,4 +39,10 @@ internal sealed class ClientRequestPolicy
     public SignInRequiredBehavior SignInRequiredBehavior { get; }
 
     public DeviceAuthMetrics Metrics { get; }
+
+    /// <summary>
+    /// Whether an extra device header has the token header's name: the token then replaces it,
+    /// even on a request that carried no header before the device headers went on.
+    /// </summary>
+    public bool DeviceHeadersCarryTokenHeader { get; }
 }

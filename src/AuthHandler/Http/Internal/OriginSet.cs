@@ -5,13 +5,31 @@ internal sealed class OriginSet
 {
     private readonly Uri[] _origins;
 
+    // The last URI found allowed. A Uri cannot change after it is built (Scheme, Host and Port are
+    // not virtual), so the same instance has the same origin: a request to a URI the client sends
+    // to again (a static URI, a message a resilience handler re-sends, the 401 check after the
+    // send) costs one reference compare instead of the origin compare (invariant 2). Only allowed
+    // URIs are written here, so a racy read can cost a comparison but never allow a URI the loop
+    // below would refuse.
+    private Uri? _lastAllowed;
+
     public OriginSet(IEnumerable<Uri> origins) => _origins = [.. origins];
 
     public IReadOnlyList<Uri> Origins => _origins;
 
     public bool IsAllowed(Uri? uri)
     {
-        if (uri is null || !uri.IsAbsoluteUri)
+        if (uri is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(uri, Volatile.Read(ref _lastAllowed)))
+        {
+            return true;
+        }
+
+        if (!uri.IsAbsoluteUri)
         {
             return false;
         }
@@ -23,6 +41,7 @@ internal sealed class OriginSet
                 && string.Equals(origin.Scheme, uri.Scheme, StringComparison.Ordinal)
                 && string.Equals(origin.Host, uri.Host, StringComparison.OrdinalIgnoreCase))
             {
+                Volatile.Write(ref _lastAllowed, uri);
                 return true;
             }
         }

@@ -16,21 +16,36 @@ internal sealed class SignInFlow
     private readonly ITokenStore _store;
     private readonly IRefreshLock _refreshLock;
     private readonly RefreshSchedule _schedule;
-    private readonly DeviceFlow _deviceFlow;
-    private readonly AuthorizationServer _server;
-    private readonly TokenEndpointClient _tokenClient;
+    private readonly Func<Func<OnDeviceCodeArguments, ValueTask>, CancellationToken, Task<TokenSet>> _deviceFlow;
+    private readonly Func<CancellationToken, ValueTask<Uri?>> _revocationEndpoint;
+    private readonly Func<Uri, string, CancellationToken, Task<bool>> _revoke;
     private readonly ILogger _logger;
     private readonly DeviceAuthMetrics _metrics;
 
+    /// <param name="name">The client name.</param>
+    /// <param name="storeKey">Where the client's tokens are stored.</param>
+    /// <param name="store">The token store.</param>
+    /// <param name="refreshLock">The lock every store write is made under.</param>
+    /// <param name="schedule">Turns the signed-in tokens into a snapshot.</param>
+    /// <param name="deviceFlow">The wire part of the device flow (<see cref="DeviceFlow.RunAsync"/>): it
+    /// returns the tokens or throws <see cref="DeviceAuthorizationException"/>.</param>
+    /// <param name="revocationEndpoint">The revocation endpoint, or null when there is none
+    /// (<see cref="AuthorizationServer.GetRevocationEndpointAsync"/>).</param>
+    /// <param name="revoke">The RFC 7009 call (<see cref="TokenEndpointClient.RevokeAsync"/>): true
+    /// when the server accepted it.</param>
+    /// <param name="logger">The library's logger.</param>
+    /// <param name="metrics">The library's metrics.</param>
+    /// <remarks>The server calls come in as delegates: what this type decides (what each answer
+    /// means for the session and the caller) does not depend on how they reach the wire.</remarks>
     public SignInFlow(
         string name,
         string storeKey,
         ITokenStore store,
         IRefreshLock refreshLock,
         RefreshSchedule schedule,
-        DeviceFlow deviceFlow,
-        AuthorizationServer server,
-        TokenEndpointClient tokenClient,
+        Func<Func<OnDeviceCodeArguments, ValueTask>, CancellationToken, Task<TokenSet>> deviceFlow,
+        Func<CancellationToken, ValueTask<Uri?>> revocationEndpoint,
+        Func<Uri, string, CancellationToken, Task<bool>> revoke,
         ILogger logger,
         DeviceAuthMetrics metrics)
     {
@@ -40,8 +55,8 @@ internal sealed class SignInFlow
         _refreshLock = refreshLock;
         _schedule = schedule;
         _deviceFlow = deviceFlow;
-        _server = server;
-        _tokenClient = tokenClient;
+        _revocationEndpoint = revocationEndpoint;
+        _revoke = revoke;
         _logger = logger;
         _metrics = metrics;
     }
@@ -58,7 +73,7 @@ internal sealed class SignInFlow
 
         try
         {
-            var tokens = await _deviceFlow.RunAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+            var tokens = await _deviceFlow(onDeviceCode, cancellationToken).ConfigureAwait(false);
             _metrics.SignIn(_name, "signed_in");
             activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
             return tokens;
@@ -118,13 +133,13 @@ internal sealed class SignInFlow
 
         try
         {
-            var endpoint = await _server.GetRevocationEndpointAsync(cancellationToken).ConfigureAwait(false);
+            var endpoint = await _revocationEndpoint(cancellationToken).ConfigureAwait(false);
             if (endpoint is null)
             {
                 return RevocationResult.NotSupported;
             }
 
-            if (await _tokenClient.RevokeAsync(endpoint, refreshToken, cancellationToken).ConfigureAwait(false))
+            if (await _revoke(endpoint, refreshToken, cancellationToken).ConfigureAwait(false))
             {
                 return RevocationResult.Revoked;
             }
