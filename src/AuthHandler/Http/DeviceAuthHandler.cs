@@ -57,7 +57,12 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         _policy.DeviceHeaders.ApplyTo(headers, mayCarryThem: carriesHeaders);
         var replaceToken = carriesHeaders || _policy.DeviceHeadersCarryTokenHeader;
 
-        // Invariant 2: a fresh token is there at once, and then the send is one async frame.
+        // Invariant 2: a fresh token is a read, and then the send is one async frame.
+        if (_session.FreshToken is { } fresh)
+        {
+            return SendAuthorizedAsync(request, fresh, chain: null, replaceToken, cancellationToken);
+        }
+
         var token = _session.GetTokenAsync(cancellationToken);
         return token.IsCompletedSuccessfully
             ? SendAuthorizedAsync(request, token.Result, chain: null, replaceToken, cancellationToken)

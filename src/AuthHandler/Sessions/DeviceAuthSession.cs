@@ -227,8 +227,15 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     internal Task WhenRefreshCompleted() => _coordinator.WhenCompleted();
 
     /// <summary>
-    /// The token for a request, or null when a sign-in is required. The hot path: when the
-    /// token is fresh this is one volatile read and a clock read, with no allocation.
+    /// The current token when it is fresh (before its refresh window), else null: two volatile
+    /// reads and no call the JIT cannot inline, the handler's hot path (invariant 2). Null means
+    /// "ask <see cref="GetTokenAsync"/>", not "signed out".
+    /// </summary>
+    internal TokenSnapshot? FreshToken => _state.Snapshot is { IsFresh: true } snapshot ? snapshot : null;
+
+    /// <summary>
+    /// The token for a request, or null when a sign-in is required. When the token is fresh
+    /// this is two volatile reads, with no clock read and no allocation.
     /// </summary>
     internal ValueTask<TokenSnapshot?> GetTokenAsync(CancellationToken cancellationToken)
     {

@@ -61,8 +61,17 @@ internal sealed class DeviceHeaderSet
     /// so the look for ours (a header-name parse and a scan) is skipped on the hot path.</param>
     public void ApplyTo(HttpRequestHeaders headers, bool mayCarryThem = true)
     {
+        // Small enough to be inlined: with the device headers off, this is one length check.
+        if (_headers.Length != 0)
+        {
+            Add(headers, mayCarryThem);
+        }
+    }
+
+    private void Add(HttpRequestHeaders headers, bool mayCarryThem)
+    {
         var all = _headers;
-        if (all.Length == 0 || (mayCarryThem && headers.NonValidated.Contains(all[0].Key)))
+        if (mayCarryThem && headers.NonValidated.Contains(all[0].Key))
         {
             return;
         }
