@@ -95,7 +95,7 @@ internal static class DeviceAuthSessionFactory
                 context,
                 refreshLock,
                 reader,
-                new TokenRedeemer(context, server, tokenClient, schedule, reader, writer, options.DefaultTokenLifetime),
+                new TokenRedeemer(context, server.GetTokenEndpointAsync, tokenClient.RefreshAsync, schedule, reader, writer, options.DefaultTokenLifetime),
                 writer),
             SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),

@@ -22,8 +22,8 @@ internal sealed class TokenRedeemer
     private readonly string _name;
     private readonly string _storeKey;
     private readonly ITokenStore _store;
-    private readonly AuthorizationServer _server;
-    private readonly TokenEndpointClient _tokenClient;
+    private readonly Func<CancellationToken, ValueTask<Uri>> _tokenEndpoint;
+    private readonly Func<Uri, string, CancellationToken, Task<TokenResult>> _refresh;
     private readonly RefreshSchedule _schedule;
     private readonly StoreReader _reader;
     private readonly StoreWriter _writer;
@@ -31,10 +31,21 @@ internal sealed class TokenRedeemer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    /// <param name="context">The session's name, store key, store, clock and log.</param>
+    /// <param name="tokenEndpoint">The token endpoint (<see cref="AuthorizationServer.GetTokenEndpointAsync"/>):
+    /// throws <see cref="DiscoveryException"/> when it cannot be found.</param>
+    /// <param name="refresh">The RFC 6749 §6 call (<see cref="TokenEndpointClient.RefreshAsync"/>): the
+    /// classified answer, never an exception but for cancellation.</param>
+    /// <param name="schedule">Turns the new tokens into a snapshot.</param>
+    /// <param name="reader">Tells whether newer stored tokens can be sent.</param>
+    /// <param name="writer">Writes the new tokens, retrying.</param>
+    /// <param name="defaultLifetime">The access token's lifetime when the answer has no <c>expires_in</c>.</param>
+    /// <remarks>The server calls come in as delegates, as for <see cref="SignInFlow"/>: what this type
+    /// decides (what each answer means for the store and the session) does not depend on how they reach the wire.</remarks>
     public TokenRedeemer(
         SessionContext context,
-        AuthorizationServer server,
-        TokenEndpointClient tokenClient,
+        Func<CancellationToken, ValueTask<Uri>> tokenEndpoint,
+        Func<Uri, string, CancellationToken, Task<TokenResult>> refresh,
         RefreshSchedule schedule,
         StoreReader reader,
         StoreWriter writer,
@@ -43,8 +54,8 @@ internal sealed class TokenRedeemer
         _name = context.Name;
         _storeKey = context.StoreKey;
         _store = context.Store;
-        _server = server;
-        _tokenClient = tokenClient;
+        _tokenEndpoint = tokenEndpoint;
+        _refresh = refresh;
         _schedule = schedule;
         _reader = reader;
         _writer = writer;
@@ -63,7 +74,7 @@ internal sealed class TokenRedeemer
         Uri tokenEndpoint;
         try
         {
-            tokenEndpoint = await _server.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+            tokenEndpoint = await _tokenEndpoint(cancellationToken).ConfigureAwait(false);
         }
         catch (DiscoveryException ex)
         {
@@ -75,7 +86,7 @@ internal sealed class TokenRedeemer
         }
 
         Log.RefreshStarted(_logger, _name);
-        var result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        var result = await _refresh(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
         var presentedAgain = false;
         if (result is { Kind: TokenResultKind.Transient, AnswerLost: true, IssuedRefreshToken: null })
         {
@@ -83,7 +94,7 @@ internal sealed class TokenRedeemer
             // same refresh token. Now, inside the server's reuse grace, is its best chance.
             Log.RefreshAnswerLost(_logger, _name, result.Failure!.Failure, (int?)result.StatusCode, (long)LostAnswerRetryDelay.TotalMilliseconds);
             await Task.Delay(LostAnswerRetryDelay, _time, cancellationToken).ConfigureAwait(false);
-            result = await _tokenClient.RefreshAsync(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+            result = await _refresh(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
             presentedAgain = true;
         }
 
