@@ -148,6 +148,25 @@ public sealed class TokenRedeemerTests
         Assert.Null(_fixture.Stored?.Redeeming);
     }
 
+    [Fact]
+    public async Task RedeemAsync_UnusableAnswerCarryingANewRefreshTokenWhoseWriteFailsOnce_RetriesTheWriteUnderTheLock()
+    {
+        var unusable = new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: HttpStatusCode.OK);
+        _fixture.Endpoint.Answer(TokenResult.Failed(unusable, issuedRefreshToken: "refresh-2"));
+        _fixture.Store.FailWrite = (tokens, number) => tokens?.RefreshToken == "refresh-2" && number == 1
+            ? new TokenStoreException("The store cannot be written now (test).", isTransient: true)
+            : null;
+
+        var redeem = RedeemAsync();
+        await Task.WhenAny(redeem, _fixture.Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)));
+        _fixture.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await redeem;
+
+        Assert.Equal(2, _fixture.Store.Writes.Count(w => w.Tokens?.RefreshToken == "refresh-2"));
+        Assert.Equal("refresh-2", _fixture.Stored?.RefreshToken);
+        Assert.Null(_fixture.Stored?.Redeeming);
+    }
+
     [Theory]
     [InlineData(true, TokenEndpointFailure.Transient)]
     [InlineData(false, TokenEndpointFailure.ClientConfiguration)]

@@ -332,4 +332,22 @@ public sealed class TokenRefresherTests
         Assert.Equal(["refresh-1", "refresh-2"], _fixture.Endpoint.Presented.Select(p => p.RefreshToken));
         Assert.Equal("refresh-3", _fixture.Stored?.RefreshToken);
     }
+
+    [Fact]
+    public async Task RefreshAsync_NewRefreshTokenOfAnUnusableAnswerNotWritten_IsWrittenUnderTheNextLockAndPresentedInsteadOfTheSpentOne()
+    {
+        var held = _fixture.SignedIn(RefreshFixture.Tokens());
+        var unusable = new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: System.Net.HttpStatusCode.OK);
+        _fixture.Endpoint.Answer(Protocol.Internal.TokenResult.Failed(unusable, issuedRefreshToken: "refresh-2"), ScriptedTokenEndpoint.Issued("access-3", "refresh-3"));
+        _fixture.Store.FailWrite = (tokens, _) => tokens?.RefreshToken == "refresh-2" && _fixture.Lock.Acquired == 1
+            ? new TokenStoreException("Another holder has the lock (test).", isTransient: true) { Superseded = true }
+            : null;
+
+        var first = await _fixture.RefreshAsync(held);
+        await _fixture.RefreshAsync(first.Snapshot);
+
+        Assert.Same(unusable, first.Failure);
+        Assert.Equal(["refresh-1", "refresh-2"], _fixture.Endpoint.Presented.Select(p => p.RefreshToken));
+        Assert.Equal("refresh-3", _fixture.Stored?.RefreshToken);
+    }
 }

@@ -113,7 +113,7 @@ internal sealed class TokenRedeemer
             default:
                 if (result.IssuedRefreshToken is { } issued && issued != stored.RefreshToken)
                 {
-                    await KeepIssuedRefreshTokenAsync(stored, issued, lease, cancellationToken).ConfigureAwait(false);
+                    await KeepIssuedRefreshTokenAsync(stored, issued, marker, lease, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -162,9 +162,11 @@ internal sealed class TokenRedeemer
     /// <summary>
     /// The server answered with a refresh token but no usable access token: with rotation the
     /// refresh token just redeemed may be spent, so the new one replaces it in the store (beside
-    /// the current access token) and the next refresh redeems it.
+    /// the current access token) and the next refresh redeems it. Invariants 11 and 13: it is the
+    /// only copy of the new refresh token, so its write is retried like that of issued tokens, and
+    /// written under the next lock if it still fails (the marker stays until then).
     /// </summary>
-    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, IRefreshLease lease, CancellationToken cancellationToken)
+    private async Task KeepIssuedRefreshTokenAsync(TokenSet stored, string issued, string marker, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var kept = new TokenSet(stored.AccessToken, stored.ExpiresAt)
         {
@@ -173,14 +175,9 @@ internal sealed class TokenRedeemer
             Scope = stored.Scope,
             IssuedAt = stored.IssuedAt,
         };
-        try
+        if (await _writer.StoreRedeemedAsync(kept, marker, lease, cancellationToken).ConfigureAwait(false))
         {
-            await _store.SetAsync(_storeKey, kept, lease, cancellationToken).ConfigureAwait(false);
             Log.KeptIssuedRefreshToken(_logger, _name);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.StoreWriteFailed(_logger, _name, ex);
         }
     }
 
