@@ -7,7 +7,7 @@ namespace AuthHandler.Tests.Unit;
 /// </summary>
 internal sealed class FakeRefreshLock : IRefreshLock
 {
-    private int _acquired;
+    private readonly List<Lease> _leases = [];
 
     /// <summary>The fencing token of every lease (null: a lock that cannot be lost while held).</summary>
     public long? FencingToken { get; init; }
@@ -17,7 +17,19 @@ internal sealed class FakeRefreshLock : IRefreshLock
 
     public Action<Lease>? OnAcquired { get; set; }
 
-    public int Acquired => Volatile.Read(ref _acquired);
+    /// <summary>Every lease handed out, in order.</summary>
+    public IReadOnlyList<Lease> Leases
+    {
+        get
+        {
+            lock (_leases)
+            {
+                return [.. _leases];
+            }
+        }
+    }
+
+    public int Acquired => Leases.Count;
 
     public ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
     {
@@ -26,8 +38,12 @@ internal sealed class FakeRefreshLock : IRefreshLock
             return ValueTask.FromException<IRefreshLease>(failure);
         }
 
-        Interlocked.Increment(ref _acquired);
         var lease = new Lease(key, FencingToken);
+        lock (_leases)
+        {
+            _leases.Add(lease);
+        }
+
         OnAcquired?.Invoke(lease);
         return ValueTask.FromResult<IRefreshLease>(lease);
     }

@@ -15,7 +15,9 @@ internal sealed class RefreshFixture
 
     public static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public RefreshFixture(long? fencingToken = null)
+    /// <param name="fencingToken">The fencing token of the fake lock's leases.</param>
+    /// <param name="refreshLock">A real lock to use instead of the fake one.</param>
+    public RefreshFixture(long? fencingToken = null, IRefreshLock? refreshLock = null)
     {
         Lock = new FakeRefreshLock { FencingToken = fencingToken };
         Endpoint = new ScriptedTokenEndpoint(Time);
@@ -23,7 +25,7 @@ internal sealed class RefreshFixture
         var reader = new StoreReader(context, Schedule);
         var writer = new StoreWriter(context);
         Redeemer = new TokenRedeemer(context, Endpoint.GetTokenEndpointAsync, Endpoint.RefreshAsync, Schedule, reader, writer, TimeSpan.FromHours(1));
-        Refresher = new TokenRefresher(context, Lock, reader, Redeemer, writer);
+        Refresher = new TokenRefresher(context, refreshLock ?? Lock, reader, Redeemer, writer);
     }
 
     public ObservableTimeProvider Time { get; } = new(Now);

@@ -22,7 +22,7 @@ public sealed class SignInFlowTests : IDisposable
     private readonly TestMeterFactory _meters = new();
     private readonly FakeLogger _logger = new();
     private readonly RecordingStore _store = new();
-    private readonly RecordingLock _lock = new();
+    private readonly FakeRefreshLock _lock = new();
     private readonly List<(Uri Endpoint, string RefreshToken)> _revocations = [];
     private Func<TokenSet> _deviceFlow = () => new TokenSet("at-signed-in", ExpiresAt) { RefreshToken = "rt-signed-in" };
     private Func<Uri?> _revocationEndpoint = () => RevocationEndpoint;
@@ -78,7 +78,7 @@ public sealed class SignInFlowTests : IDisposable
         Assert.Null(outcome.Snapshot);
         Assert.Null(outcome.Failure);
         Assert.Empty(_store.Writes);
-        Assert.Equal(0, _lock.Acquisitions);
+        Assert.Equal(0, _lock.Acquired);
     }
 
     [Fact]
@@ -239,39 +239,10 @@ public sealed class SignInFlowTests : IDisposable
                 throw failure;
             }
 
-            Writes.Add((key, tokens, lease, ((RecordingLease)lease).Released));
+            Writes.Add((key, tokens, lease, ((FakeRefreshLock.Lease)lease).Released));
             return ValueTask.CompletedTask;
         }
 
         public ValueTask RemoveAsync(string key, IRefreshLease lease, CancellationToken cancellationToken) => throw new NotSupportedException("The sign-in flow does not delete.");
-    }
-
-    private sealed class RecordingLock : IRefreshLock
-    {
-        public List<RecordingLease> Leases { get; } = [];
-
-        public int Acquisitions => Leases.Count;
-
-        public ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)
-        {
-            var lease = new RecordingLease(key);
-            Leases.Add(lease);
-            return ValueTask.FromResult<IRefreshLease>(lease);
-        }
-    }
-
-    private sealed class RecordingLease(string key) : IRefreshLease
-    {
-        public string Key { get; } = key;
-
-        public long? FencingToken => null;
-
-        public bool Released { get; private set; }
-
-        public ValueTask DisposeAsync()
-        {
-            Released = true;
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -350,4 +350,42 @@ public sealed class TokenRefresherTests
         Assert.Equal(["refresh-1", "refresh-2"], _fixture.Endpoint.Presented.Select(p => p.RefreshToken));
         Assert.Equal("refresh-3", _fixture.Stored?.RefreshToken);
     }
+
+    [Fact]
+    public async Task RefreshAsync_FileLockCannotBeCreatedAndNothingStored_SignsOutWithNoTokens()
+    {
+        using var unwritable = new UnwritableDirectory();
+        var fixture = new RefreshFixture(refreshLock: new FileRefreshLock(unwritable.Path));
+
+        var outcome = await fixture.RefreshAsync(replacing: null);
+
+        Assert.Equal(SignInRequiredReason.NoTokens, outcome.SignedOutReason);
+        Assert.Empty(fixture.Endpoint.Presented);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_FileLockCannotBeCreatedForTokensThatNeedARefresh_FailsWithTheLockFailureKeepingTheTokensWithoutPresenting()
+    {
+        using var unwritable = new UnwritableDirectory();
+        var fixture = new RefreshFixture(refreshLock: new FileRefreshLock(unwritable.Path));
+        var held = fixture.SignedIn(RefreshFixture.Tokens());
+
+        var outcome = await fixture.RefreshAsync(held);
+
+        Assert.IsType<TokenStoreException>(outcome.Failure);
+        Assert.Null(outcome.SignedOutReason);
+        Assert.Equal("access-1", outcome.Snapshot?.Tokens.AccessToken);
+        Assert.Empty(fixture.Endpoint.Presented);
+        Assert.Empty(fixture.Store.Writes);
+    }
+
+    /// <summary>A lock directory that cannot be created: its parent is a regular file (deleted on dispose).</summary>
+    private sealed class UnwritableDirectory : IDisposable
+    {
+        private readonly string _file = System.IO.Path.GetTempFileName();
+
+        public string Path => System.IO.Path.Combine(_file, "locks");
+
+        public void Dispose() => File.Delete(_file);
+    }
 }
