@@ -52,6 +52,11 @@ internal sealed class ScriptedTokenEndpoint(TimeProvider time)
         return TokenResult.Failed(failure, answerLost: LostAnswer.Of(failure));
     }
 
+    /// <summary>A 200 whose access token cannot be used (not a b64token), carrying a new refresh token.</summary>
+    public static TokenResult Unusable(string issuedRefreshToken) => TokenResult.Failed(
+        new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: HttpStatusCode.OK),
+        issuedRefreshToken);
+
     public ScriptedTokenEndpoint Answer(params TokenResult[] answers)
     {
         foreach (var answer in answers)

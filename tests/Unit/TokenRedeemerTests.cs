@@ -1,5 +1,4 @@
 using System.Net;
-using AuthHandler.Protocol.Internal;
 using AuthHandler.Sessions.Internal;
 
 namespace AuthHandler.Tests.Unit;
@@ -136,12 +135,12 @@ public sealed class TokenRedeemerTests
     [Fact]
     public async Task RedeemAsync_UnusableAnswerCarryingANewRefreshToken_StoresItBesideTheCurrentAccessTokenWithoutMarker()
     {
-        var unusable = new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: HttpStatusCode.OK);
-        _fixture.Endpoint.Answer(TokenResult.Failed(unusable, issuedRefreshToken: "refresh-2"));
+        var unusable = ScriptedTokenEndpoint.Unusable("refresh-2");
+        _fixture.Endpoint.Answer(unusable);
 
         var outcome = await RedeemAsync();
 
-        Assert.Same(unusable, outcome.Failure);
+        Assert.Same(unusable.Failure, outcome.Failure);
         Assert.Single(_fixture.Endpoint.Presented);
         Assert.Equal("access-1", _fixture.Stored?.AccessToken);
         Assert.Equal("refresh-2", _fixture.Stored?.RefreshToken);
@@ -151,8 +150,8 @@ public sealed class TokenRedeemerTests
     [Fact]
     public async Task RedeemAsync_UnusableAnswerCarryingANewRefreshTokenWhoseWriteFailsOnce_RetriesTheWriteUnderTheLock()
     {
-        var unusable = new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: HttpStatusCode.OK);
-        _fixture.Endpoint.Answer(TokenResult.Failed(unusable, issuedRefreshToken: "refresh-2"));
+        var unusable = ScriptedTokenEndpoint.Unusable("refresh-2");
+        _fixture.Endpoint.Answer(unusable);
         _fixture.Store.FailWrite = (tokens, number) => tokens?.RefreshToken == "refresh-2" && number == 1
             ? new TokenStoreException("The store cannot be written now (test).", isTransient: true)
             : null;

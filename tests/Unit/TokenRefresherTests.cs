@@ -1,3 +1,4 @@
+using System.Net;
 using AuthHandler.Sessions.Internal;
 
 namespace AuthHandler.Tests.Unit;
@@ -269,7 +270,7 @@ public sealed class TokenRefresherTests
     public async Task RefreshAsync_InvalidClient_FailsWithClientConfigurationKeepingTheTokens()
     {
         var held = _fixture.SignedIn(RefreshFixture.Tokens());
-        _fixture.Endpoint.Answer(ScriptedTokenEndpoint.Error("invalid_client", System.Net.HttpStatusCode.Unauthorized));
+        _fixture.Endpoint.Answer(ScriptedTokenEndpoint.Error("invalid_client", HttpStatusCode.Unauthorized));
 
         var outcome = await _fixture.RefreshAsync(held);
 
@@ -337,8 +338,8 @@ public sealed class TokenRefresherTests
     public async Task RefreshAsync_NewRefreshTokenOfAnUnusableAnswerNotWritten_IsWrittenUnderTheNextLockAndPresentedInsteadOfTheSpentOne()
     {
         var held = _fixture.SignedIn(RefreshFixture.Tokens());
-        var unusable = new TokenEndpointException(TokenEndpointFailure.InvalidResponse, "The token endpoint answered 200 but the access token is not a b64token.", statusCode: System.Net.HttpStatusCode.OK);
-        _fixture.Endpoint.Answer(Protocol.Internal.TokenResult.Failed(unusable, issuedRefreshToken: "refresh-2"), ScriptedTokenEndpoint.Issued("access-3", "refresh-3"));
+        var unusable = ScriptedTokenEndpoint.Unusable("refresh-2");
+        _fixture.Endpoint.Answer(unusable, ScriptedTokenEndpoint.Issued("access-3", "refresh-3"));
         _fixture.Store.FailWrite = (tokens, _) => tokens?.RefreshToken == "refresh-2" && _fixture.Lock.Acquired == 1
             ? new TokenStoreException("Another holder has the lock (test).", isTransient: true) { Superseded = true }
             : null;
@@ -346,7 +347,7 @@ public sealed class TokenRefresherTests
         var first = await _fixture.RefreshAsync(held);
         await _fixture.RefreshAsync(first.Snapshot);
 
-        Assert.Same(unusable, first.Failure);
+        Assert.Same(unusable.Failure, first.Failure);
         Assert.Equal(["refresh-1", "refresh-2"], _fixture.Endpoint.Presented.Select(p => p.RefreshToken));
         Assert.Equal("refresh-3", _fixture.Stored?.RefreshToken);
     }
