@@ -161,6 +161,7 @@ internal sealed class TokenRedeemer
             RefreshToken = issued,
             Scope = stored.Scope,
             IssuedAt = stored.IssuedAt,
+            IdToken = stored.IdToken,
         };
         try
         {
