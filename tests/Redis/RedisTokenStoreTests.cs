@@ -51,6 +51,29 @@ public sealed class RedisTokenStoreTests
     }
 
     [Fact]
+    public async Task SetTokensAsync_WithIdToken_OtherInstanceReadsTheAccountAndTheRawValueHoldsNoIdToken()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var writer = host.AddInstance();
+        var reader = host.AddInstance();
+        var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes("""{"sub":"alice"}""")).TrimEnd('=');
+        var idToken = "eyJhbGciOiJSUzI1NiJ9." + payload + "." + RedisTestHost.SecretMarker;
+        await RedisTestHost.Session(writer).SetTokensAsync(
+            new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { RefreshToken = Refresh1, IdToken = idToken },
+            TestContext.Current.CancellationToken);
+        var admin = await host.AdminAsync();
+
+        var read = await RedisTestHost.Store(reader).GetAsync(RedisTestHost.Session(reader).StoreKey, TestContext.Current.CancellationToken);
+        var account = await RedisTestHost.Session(reader).GetAccountAsync(TestContext.Current.CancellationToken);
+        var raw = (byte[]?)await admin.StringGetAsync(RedisTestHost.KeyFor("tokens", RedisTestHost.Session(writer).StoreKey));
+
+        Assert.Equal(idToken, read!.IdToken);
+        Assert.Equal("alice", account!.Subject);
+        Assert.DoesNotContain(payload, Encoding.Latin1.GetString(raw!), StringComparison.Ordinal);
+        Assert.DoesNotContain("id_token", Encoding.Latin1.GetString(raw!), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetAsync_NoEntry_ReturnsNull()
     {
         await using var host = await RedisTestHost.StartAsync();

@@ -123,7 +123,7 @@ internal sealed class CliTestHost : IAsyncDisposable
         Server.LogEntries.Where(e => e.RequestMessage.Path == path).Select(e => e.RequestMessage.Body ?? string.Empty).ToList();
 
     /// <summary>Stores tokens the way an earlier sign-in would have left them, through the library's session.</summary>
-    public async Task SeedAsync(string accessToken, string? refreshToken, DateTimeOffset expiresAt, DateTimeOffset? refreshTokenExpiresAt = null)
+    public async Task SeedAsync(string accessToken, string? refreshToken, DateTimeOffset expiresAt, DateTimeOffset? refreshTokenExpiresAt = null, string? idToken = null)
     {
         var tokens = new TokenSet(accessToken, expiresAt)
         {
@@ -131,6 +131,7 @@ internal sealed class CliTestHost : IAsyncDisposable
             RefreshTokenExpiresAt = refreshTokenExpiresAt,
             IssuedAt = expiresAt - TimeSpan.FromHours(1),
             Scope = Scope,
+            IdToken = idToken,
         };
         await Session.SetTokensAsync(tokens, TestContext.Current.CancellationToken);
     }

@@ -9,10 +9,10 @@ public sealed class StatusTests
     {
         await using var host = CliTestHost.Start();
 
-        // A JWT whose signature part holds the marker: the account may be shown, the token never.
+        // An ID token whose signature part holds the marker: the account may be shown, the token never.
         var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes("""{"sub":"42","preferred_username":"alice@example.com"}""")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var jwt = "eyJhbGciOiJub25lIn0." + payload + "." + SampleProcess.SecretMarker;
-        await host.SeedAsync(jwt, CliTestHost.Refresh1, DateTimeOffset.UtcNow.AddMinutes(30));
+        var idToken = "eyJhbGciOiJub25lIn0." + payload + "." + SampleProcess.SecretMarker;
+        await host.SeedAsync(CliTestHost.Access1, CliTestHost.Refresh1, DateTimeOffset.UtcNow.AddMinutes(30), idToken: idToken);
 
         var run = await host.RunAsync("status");
 

@@ -96,4 +96,33 @@ public sealed class StoredTokensTests
 
     [Fact]
     public void Default_StoreEntry_IsLost() => Assert.True(default(StoreEntry).IsLost);
+
+    [Fact]
+    public void SerializeThenDeserialize_IdToken_RoundTripsAsIdTokenField()
+    {
+        var tokens = new TokenSet("a", DateTimeOffset.UnixEpoch) { RefreshToken = "r", IdToken = "h.p.s" };
+
+        var json = JsonSerializer.Serialize(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
+        var loaded = Read(json).ToTokenSet()!;
+
+        Assert.Contains("\"id_token\": \"h.p.s\"", json, StringComparison.Ordinal);
+        Assert.Equal("h.p.s", loaded.IdToken);
+    }
+
+    [Fact]
+    public void Deserialize_EntryWrittenWithoutIdToken_ReadsWithNoIdToken()
+    {
+        var loaded = Read("""{"version":1,"access_token":"a","token_type":"Bearer","expires_at":"2026-01-01T13:00:00+00:00","refresh_token":"r","scope":"read"}""").ToTokenSet()!;
+
+        Assert.Null(loaded.IdToken);
+        Assert.Equal("r", loaded.RefreshToken);
+    }
+
+    [Fact]
+    public void Serialize_TokensWithoutIdToken_WritesNoIdTokenField()
+    {
+        var json = JsonSerializer.Serialize(StoredTokens.From(new TokenSet("a", DateTimeOffset.UnixEpoch)), StoredTokensJsonContext.Default.StoredTokens);
+
+        Assert.DoesNotContain("id_token", json, StringComparison.Ordinal);
+    }
 }

@@ -234,4 +234,70 @@ public sealed class TokenResponseParserTests
         Assert.DoesNotContain("refresh-value", text, StringComparison.Ordinal);
         Assert.Contains("HasRefreshToken = True", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_IdToken_IsKept()
+    {
+        var result = Parse("""{"access_token":"a","id_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_"}""");
+
+        Assert.Equal("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_", result.Tokens!.IdToken);
+    }
+
+    [Theory]
+    [InlineData("\"a.b c.d\"")]
+    [InlineData("\"a.b\\r\\nX-Injected: 1.c\"")]
+    [InlineData("\"a.b.c\u00e9\"")]
+    [InlineData("\"\"")]
+    [InlineData("42")]
+    [InlineData("{\"sub\":\"1\"}")]
+    public void Parse_IdTokenThatIsNotACompactJws_IsDroppedAndTheTokensKept(string idToken)
+    {
+        var result = Parse($$"""{"access_token":"a","refresh_token":"r","id_token":{{idToken}}}""");
+
+        Assert.NotNull(result.Tokens);
+        Assert.Null(result.Tokens.IdToken);
+        Assert.Equal("r", result.Tokens.RefreshToken);
+    }
+
+    [Fact]
+    public void Parse_IdTokenLongerThan16KiB_IsDropped()
+    {
+        var result = Parse($$"""{"access_token":"a","id_token":"a.{{new string('b', 16 * 1024)}}.c"}""");
+
+        Assert.Null(result.Tokens!.IdToken);
+    }
+
+    [Fact]
+    public void ToTokenSet_WithoutIdToken_KeepsThePreviousIdToken()
+    {
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var previous = new TokenSet("old", now) { RefreshToken = "r1", IdToken = "h.old.s" };
+
+        var tokens = Parse("""{"access_token":"new","refresh_token":"r2"}""").Tokens!.ToTokenSet(now, TimeSpan.FromHours(1), previous);
+
+        Assert.Equal("h.old.s", tokens.IdToken);
+        Assert.Equal("r2", tokens.RefreshToken);
+    }
+
+    [Fact]
+    public void ToTokenSet_WithIdToken_ReplacesThePreviousIdToken()
+    {
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var previous = new TokenSet("old", now) { RefreshToken = "r1", IdToken = "h.old.s" };
+
+        var tokens = Parse("""{"access_token":"new","id_token":"h.new.s"}""").Tokens!.ToTokenSet(now, TimeSpan.FromHours(1), previous);
+
+        Assert.Equal("h.new.s", tokens.IdToken);
+    }
+
+    [Fact]
+    public void TokenSet_ToString_HidesTheIdToken()
+    {
+        var tokens = new TokenSet("access-value", DateTimeOffset.UnixEpoch) { IdToken = "id-header.id-payload.id-signature" };
+
+        var text = tokens.ToString();
+
+        Assert.DoesNotContain("id-", text, StringComparison.Ordinal);
+        Assert.Contains("HasIdToken = True", text, StringComparison.Ordinal);
+    }
 }

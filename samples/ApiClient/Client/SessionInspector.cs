@@ -4,36 +4,34 @@ using AuthHandler;
 
 namespace ApiClient.Client;
 
-/// <summary>Describes the stored sign-in from the token file, without a network call and without showing a token.</summary>
+/// <summary>Describes the stored sign-in through the session's public API: no network call, no token shown.</summary>
 internal static class SessionInspector
 {
-    public static async Task<SessionReport> ReportAsync(ServerSettings server, DeviceAuthSession session, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<SessionReport> ReportAsync(ServerSettings server, IDeviceAuthSession session, TimeProvider time, CancellationToken cancellationToken)
     {
-        // The same store the session uses: a FileTokenStore in the directory the options name.
-        var store = new FileTokenStore(server.StoreDirectory);
-        var file = store.PathFor(session.StoreKey);
-        TokenSet? tokens;
+        // Read from the token store, never the network; null when nothing is stored or the user signed out.
+        SignedInAccount? account;
         string? problem = null;
         try
         {
-            tokens = await store.GetAsync(session.StoreKey, cancellationToken);
+            account = await session.GetAccountAsync(cancellationToken);
         }
         catch (TokenStoreException ex) when (!ex.IsTransient)
         {
-            tokens = null;
+            account = null;
             problem = ex.Message.TrimEnd('.');
         }
 
         var now = time.GetUtcNow();
-        if (tokens is null)
+        if (account is null)
         {
             problem ??= Reporter.Describe(SignInRequiredReason.NoTokens);
         }
-        else if (tokens.RefreshToken is null && tokens.ExpiresAt <= now)
+        else if (!account.HasRefreshToken && account.AccessTokenExpiresAt <= now)
         {
             problem = "the access token has expired and there is no refresh token";
         }
-        else if (tokens.RefreshTokenExpiresAt <= now)
+        else if (account.RefreshTokenExpiresAt <= now)
         {
             problem = Reporter.Describe(SignInRequiredReason.RefreshTokenExpired);
         }
@@ -43,12 +41,14 @@ internal static class SessionInspector
             SignedIn = problem is null,
             Authority = server.Authority,
             ClientId = server.ClientId,
-            Scope = tokens?.Scope ?? server.Scope,
-            Account = tokens is null ? null : JwtAccount.Find(tokens.AccessToken),
-            AccessTokenExpiresAt = tokens?.ExpiresAt,
-            HasRefreshToken = tokens?.RefreshToken is not null,
-            RefreshTokenExpiresAt = tokens?.RefreshTokenExpiresAt,
-            StoreFile = tokens is null ? null : file,
+            Scope = account is { Scopes.Count: > 0 } ? string.Join(' ', account.Scopes) : server.Scope,
+
+            // Who, from the ID token's display claims (when the server issued one with the openid scope).
+            Account = account?.PreferredUsername ?? account?.Email ?? account?.Name ?? account?.Subject,
+            AccessTokenExpiresAt = account?.AccessTokenExpiresAt,
+            HasRefreshToken = account?.HasRefreshToken ?? false,
+            RefreshTokenExpiresAt = account?.RefreshTokenExpiresAt,
+            StoreDirectory = account is null ? null : server.StoreDirectory,
             Problem = problem,
             LoginCommand = problem is null ? null : server.LoginCommand(),
         };

@@ -22,7 +22,7 @@ internal static class LogoutCommand
         await using (provider)
         {
             var session = ClientServices.Session(provider);
-            var hadTokens = await HadTokensAsync(new FileTokenStore(server.StoreDirectory), session.StoreKey, cancellationToken);
+            var hadTokens = await HadTokensAsync(session, cancellationToken);
             var revocation = await session.SignOutAsync(cancellationToken);
             reporter.SignedOut(revocation, hadTokens);
             return ExitCodes.Success;
@@ -30,11 +30,11 @@ internal static class LogoutCommand
     }
 
     /// <summary>Whether there is a sign-in to end: stored tokens, or an entry that cannot be read. A sign-out record is none.</summary>
-    private static async Task<bool> HadTokensAsync(FileTokenStore store, string key, CancellationToken cancellationToken)
+    private static async Task<bool> HadTokensAsync(DeviceAuthSession session, CancellationToken cancellationToken)
     {
         try
         {
-            return await store.GetAsync(key, cancellationToken) is not null;
+            return await session.GetAccountAsync(cancellationToken) is not null;
         }
         catch (TokenStoreException)
         {

@@ -5,12 +5,12 @@ using ApiClient.Output;
 
 namespace ApiClient.Commands;
 
-/// <summary><c>status</c>: what is stored, read from the token file; no network, no token shown.</summary>
+/// <summary><c>status</c>: what is stored, read through the session from the token store; no network, no token shown.</summary>
 internal static class StatusCommand
 {
     public static Command Create(GlobalOptions global, ServerOptions server) => CommandRunner.ServerCommand(
         "status",
-        "Show whether you are signed in: account (when the token names one), scope, access-token expiry, refresh token. Never shows a token; makes no network call. Exit 0 when signed in, 2 when a sign-in is required.",
+        "Show whether you are signed in: account (when the server issued an ID token), scope, access-token expiry, refresh token. Never shows a token; makes no network call. Exit 0 when signed in, 2 when a sign-in is required.",
         global,
         server,
         RunAsync);
@@ -20,7 +20,7 @@ internal static class StatusCommand
         var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
         await using (provider)
         {
-            // The session gives the store key (authority, client id and scopes); the file gives the rest.
+            // The session reads its own store entry (found by authority, client id and scopes).
             var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), TimeProvider.System, cancellationToken);
             reporter.Status(report);
             return report.SignedIn ? ExitCodes.Success : ExitCodes.SignInRequired;

@@ -168,7 +168,7 @@ internal sealed class DemoStory
             // 5. The server revokes the grant: the sign-in-required signal, then a clean signed-out state.
             server.RevokeGrant();
             var revoked = await api.GetAsync(ApiUri, cancellationToken);
-            var stored = await new FileTokenStore(store).GetAsync(session.StoreKey, cancellationToken);
+            var stored = await session.GetAccountAsync(cancellationToken);
             var apiCallsBefore = server.ApiCalls;
             var later = await api.GetAsync(ApiUri, cancellationToken);
             var reachedApi = server.ApiCalls - apiCallsBefore;

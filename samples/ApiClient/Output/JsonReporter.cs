@@ -106,7 +106,7 @@ internal sealed class JsonReporter : Reporter
         ["access_token_expired"] = report.AccessTokenExpiresAt is { } expires ? expires <= DateTimeOffset.UtcNow : null,
         ["has_refresh_token"] = report.HasRefreshToken,
         ["refresh_token_expires_at"] = report.RefreshTokenExpiresAt?.ToUniversalTime(),
-        ["store_file"] = report.StoreFile,
+        ["store_directory"] = report.StoreDirectory,
         ["problem"] = report.Problem,
         ["login_command"] = report.LoginCommand,
     };

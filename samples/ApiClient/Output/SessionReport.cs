@@ -12,7 +12,7 @@ internal sealed record SessionReport
     /// <summary>The granted scope when the server said, otherwise the requested one.</summary>
     public string? Scope { get; init; }
 
-    /// <summary>The user, when the access token is a JWT that names one; never the token itself.</summary>
+    /// <summary>The user, when the server issued an ID token that names one; never a token itself.</summary>
     public string? Account { get; init; }
 
     public DateTimeOffset? AccessTokenExpiresAt { get; init; }
@@ -21,7 +21,8 @@ internal sealed record SessionReport
 
     public DateTimeOffset? RefreshTokenExpiresAt { get; init; }
 
-    public string? StoreFile { get; init; }
+    /// <summary>The directory of the token store (the library keeps the file name to itself).</summary>
+    public string? StoreDirectory { get; init; }
 
     /// <summary>Why the session is not usable, when it is not.</summary>
     public string? Problem { get; init; }

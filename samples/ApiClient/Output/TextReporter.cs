@@ -190,9 +190,9 @@ internal sealed class TextReporter : Reporter
                 ? $"  Refresh token: stored, expires at {Format.Instant(refreshExpires)} ({Format.Relative(refreshExpires, now)})"
                 : "  Refresh token: stored (no expiry given)"
             : "  Refresh token: none; a new sign-in is needed once the access token expires");
-        if (report.StoreFile is not null)
+        if (report.StoreDirectory is not null)
         {
-            Out($"  Stored in:     {E(report.StoreFile)}");
+            Out($"  Stored in:     {E(report.StoreDirectory)}");
         }
     }
 

@@ -38,10 +38,8 @@ public sealed class FileRefreshLock : IRefreshLock
     /// <summary>Gets how long <see cref="AcquireAsync"/> waits for another process before it gives up.</summary>
     public TimeSpan Timeout { get; }
 
-    /// <summary>Gets the path of the lock file for <paramref name="key"/>.</summary>
-    /// <param name="key">The session's store key.</param>
-    /// <returns>The lock file's path, beside the token file.</returns>
-    public string PathFor(string key) => Path.Combine(Directory, FileTokenStore.FileNameFor(key, ".lock"));
+    /// <summary>The path of the lock file for <paramref name="key"/>, beside the token file.</summary>
+    internal string PathFor(string key) => Path.Combine(Directory, FileTokenStore.FileNameFor(key, ".lock"));
 
     /// <inheritdoc />
     /// <exception cref="TimeoutException">Another process held the lock for longer than <see cref="Timeout"/>.</exception>

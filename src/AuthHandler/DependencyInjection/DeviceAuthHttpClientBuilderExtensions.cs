@@ -150,6 +150,7 @@ public static class DeviceAuthHttpClientBuilderExtensions
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.CreateDeviceHeaders(provider, name));
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.CreateRequestPolicy(provider, name));
         services.TryAddKeyedSingleton(name, (provider, _) => DeviceAuthSessionFactory.Create(provider, name));
+        services.TryAddKeyedSingleton<IDeviceAuthSession>(name, (provider, _) => provider.GetRequiredKeyedService<DeviceAuthSession>(name));
 
         // Invariant 7: the token endpoint has its own client, which never carries this handler,
         // and carries nothing but its own pipeline: a handler the app adds to every client

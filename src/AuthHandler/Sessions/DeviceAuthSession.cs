@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Sessions.Internal;
@@ -13,9 +12,10 @@ namespace AuthHandler;
 /// <remarks>
 /// <para>
 /// One session exists per client name, as a keyed singleton:
-/// <c>services.GetRequiredKeyedService&lt;DeviceAuthSession&gt;(clientName)</c>. The handlers that
+/// <c>services.GetRequiredKeyedService&lt;DeviceAuthSession&gt;(clientName)</c>, or the same
+/// instance as <see cref="IDeviceAuthSession"/>. The handlers that
 /// <see cref="System.Net.Http.IHttpClientFactory"/> creates and recycles hold no state of their
-/// own; they all use this session.
+/// own; they all use this session, and so does <see cref="GetAccessTokenAsync(CancellationToken)"/>.
 /// </para>
 /// <para>
 /// A fresh token costs one volatile read. Inside the refresh window one background refresh runs
@@ -26,7 +26,7 @@ namespace AuthHandler;
 /// </para>
 /// </remarks>
 [DebuggerDisplay("DeviceAuthSession {Name,nq}: {State}")]
-public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
+public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, IDisposable
 {
     private readonly TokenState _state;
     private readonly CancellationTokenSource _lifetime = new();
@@ -85,13 +85,8 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     /// <summary>Gets the HTTP client name this session serves.</summary>
     public string Name { get; }
 
-    /// <summary>Gets the key under which the session's tokens are kept in the token store.</summary>
-    /// <remarks>
-    /// Exposed only so that tools can find the stored entry today; it becomes internal once the
-    /// session can describe its stored sign-in itself (the issue "Tokens beyond HttpClient").
-    /// </remarks>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public string StoreKey { get; }
+    /// <summary>The key under which the session's tokens are kept in the token store (authority, client id and scopes).</summary>
+    internal string StoreKey { get; }
 
     /// <summary>Gets the session's state.</summary>
     public SessionState State => _state.State;
@@ -204,6 +199,64 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
         return result;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One mechanism with the handler: the same snapshot, the same refresh-ahead and the same
+    /// single flight, so requests and these callers never cause two refreshes between them.
+    /// </remarks>
+    public ValueTask<AccessToken> GetAccessTokenAsync(CancellationToken cancellationToken = default)
+    {
+        var token = GetTokenAsync(cancellationToken);
+        if (!token.IsCompletedSuccessfully)
+        {
+            return AccessTokenAsync(token);
+        }
+
+        // Invariant 2 for these callers too: a fresh token is a read and no allocation.
+        return token.Result is { } snapshot ? new ValueTask<AccessToken>(snapshot.AccessToken) : ValueTask.FromException<AccessToken>(NewSignInRequired());
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Compare-and-refresh (invariant 3) by the token that failed: a token this session returned is
+    /// compared by the snapshot it came from, as the handler compares after a 401.
+    /// </remarks>
+    public ValueTask<AccessToken> RefreshAccessTokenAsync(AccessToken rejected, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+
+        // A token the app made itself (a test, a cache of its own) is this session's current one
+        // when the value matches; any other is already replaced, and the current one comes back.
+        var replacing = rejected.Snapshot ?? (_state.Snapshot is { } current && string.Equals(current.Tokens.AccessToken, rejected.Value, StringComparison.Ordinal) ? current : null);
+        return AccessTokenAsync(RefreshAsync(replacing, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reading the store also settles <see cref="State"/> when it is still
+    /// <see cref="SessionState.Unknown"/> and the store holds tokens that can be sent: the session
+    /// takes them as the first request would (<see cref="SessionState.SignedIn"/>), with no refresh
+    /// now; one that is due runs on the next request, by the usual rules. Finding no tokens leaves
+    /// the state <see cref="SessionState.Unknown"/>: the move to
+    /// <see cref="SessionState.SignInRequired"/> raises <see cref="SignInRequired"/>, and stays
+    /// with the first request.
+    /// </remarks>
+    public async ValueTask<SignedInAccount?> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var tokens = await _store.GetAsync(StoreKey, cancellationToken).ConfigureAwait(false);
+        if (tokens is null)
+        {
+            return null;
+        }
+
+        if (_state.State == SessionState.Unknown && _schedule.CanSend(tokens))
+        {
+            _state.AdoptStored(_schedule.CreateSnapshot(tokens));
+        }
+
+        return AccountReader.Describe(tokens);
+    }
+
     /// <summary>Stops any refresh in flight. Waiting requests get an <see cref="ObjectDisposedException"/>.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
@@ -279,15 +332,22 @@ public sealed class DeviceAuthSession : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Compare-and-refresh after the API rejected <paramref name="rejected"/>: if another caller
-    /// has already replaced it, returns the replacement without a new refresh. Returns null when
+    /// Compare-and-refresh after the API rejected <paramref name="rejected"/> (null: a token the
+    /// session does not hold): if another caller has already replaced it, returns the replacement
+    /// without a new refresh. Returns null when
     /// a sign-in is required; throws the failure's own type (see <see cref="RefreshOutcome"/>).
     /// </summary>
-    internal async ValueTask<TokenSnapshot?> RefreshAsync(TokenSnapshot rejected, CancellationToken cancellationToken)
+    internal async ValueTask<TokenSnapshot?> RefreshAsync(TokenSnapshot? rejected, CancellationToken cancellationToken)
     {
         var outcome = await _coordinator.Join(rejected).WaitAsync(cancellationToken).ConfigureAwait(false);
         return outcome.Failure is null ? outcome.Snapshot : throw outcome.NewException();
     }
+
+    /// <summary>The token of <paramref name="token"/>'s snapshot, or the sign-in-required exception the handler's <see cref="SignInRequiredBehavior.ThrowException"/> throws.</summary>
+    private async ValueTask<AccessToken> AccessTokenAsync(ValueTask<TokenSnapshot?> token) =>
+        (await token.ConfigureAwait(false))?.AccessToken ?? throw NewSignInRequired();
+
+    private SignInRequiredException NewSignInRequired() => new(Name, SignedOutReason);
 
     private async ValueTask<TokenSnapshot?> WaitForTokenAsync(TokenSnapshot? stale, CancellationToken cancellationToken)
     {

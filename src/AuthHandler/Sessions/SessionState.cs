@@ -3,7 +3,10 @@ namespace AuthHandler;
 /// <summary>Whether a session can authorize requests.</summary>
 public enum SessionState
 {
-    /// <summary>The token store has not been read yet; the first request reads it.</summary>
+    /// <summary>
+    /// The token store has not been read yet; the first request reads it (or
+    /// <see cref="IDeviceAuthSession.GetAccountAsync"/>, when it finds tokens).
+    /// </summary>
     Unknown,
 
     /// <summary>The session holds tokens.</summary>

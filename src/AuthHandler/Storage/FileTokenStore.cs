@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -36,15 +35,8 @@ public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
     /// <summary>Gets the directory of the token files.</summary>
     public string Directory { get; }
 
-    /// <summary>Gets the path of the file that holds the tokens stored under <paramref name="key"/>.</summary>
-    /// <param name="key">The session's store key.</param>
-    /// <returns>The file path: a hash of the key, so keys never leak into file names.</returns>
-    /// <remarks>
-    /// Exposed only so that tools can find the file today; it becomes internal once the session can
-    /// describe its stored sign-in itself (the issue "Tokens beyond HttpClient").
-    /// </remarks>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public string PathFor(string key) => Path.Combine(Directory, FileNameFor(key, Extension));
+    /// <summary>The path of the file that holds the tokens stored under <paramref name="key"/>: a hash of the key, so keys never leak into file names.</summary>
+    internal string PathFor(string key) => Path.Combine(Directory, FileNameFor(key, Extension));
 
     /// <summary>The file name for a key: a hash, so that no URL or client id appears in file names.</summary>
     internal static string FileNameFor(string key, string extension)

@@ -44,6 +44,15 @@ public sealed class TokenSet
     public string? Scope { get; init; }
 
     /// <summary>
+    /// Gets the OpenID Connect ID token the token endpoint issued with these tokens, when it issued
+    /// one (OIDC Core §3.1.3.3; with the <c>openid</c> scope). A refresh answered without one keeps
+    /// the previous one (OIDC Core §12.2). Kept so that the session can describe the signed-in
+    /// account (<see cref="IDeviceAuthSession.GetAccountAsync"/>); never sent to an API, and never
+    /// shown by <see cref="ToString"/> or in logs.
+    /// </summary>
+    public string? IdToken { get; init; }
+
+    /// <summary>
     /// Gets when the access token was received. Used with <see cref="ExpiresAt"/> to work out the
     /// token's lifetime, which bounds the refresh window.
     /// </summary>
@@ -64,12 +73,13 @@ public sealed class TokenSet
         RefreshTokenExpiresAt = RefreshTokenExpiresAt,
         Scope = Scope,
         IssuedAt = IssuedAt,
+        IdToken = IdToken,
         Redeeming = marker,
     };
 
     /// <summary>Returns a description of the token set that contains no token value.</summary>
-    /// <returns>The token type, expiry and whether a refresh token is present.</returns>
+    /// <returns>The token type, expiry, scope and whether a refresh token and an ID token are present.</returns>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"TokenSet {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, HasRefreshToken = {RefreshToken is not null}, Scope = {Scope} }}");
+        $"TokenSet {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, HasRefreshToken = {RefreshToken is not null}, HasIdToken = {IdToken is not null}, Scope = {Scope} }}");
 }

@@ -17,10 +17,14 @@ internal sealed class TokenResponse
 
     public string? Scope { get; init; }
 
+    /// <summary>The OpenID Connect ID token, when the server sent one that can be kept (printable ASCII, bounded).</summary>
+    public string? IdToken { get; init; }
+
     /// <summary>
     /// Turns the response into a token set received at <paramref name="now"/>. A response without
     /// a refresh token keeps the refresh token of <paramref name="previous"/> (RFC 6749 §6: the server may
-    /// leave the refresh token unchanged). The expiries saturate rather than overflow.
+    /// leave the refresh token unchanged), and one without an ID token keeps its ID token (OIDC Core
+    /// §12.2: a refresh response may omit it). The expiries saturate rather than overflow.
     /// </summary>
     public TokenSet ToTokenSet(DateTimeOffset now, TimeSpan defaultLifetime, TokenSet? previous)
     {
@@ -34,6 +38,7 @@ internal sealed class TokenResponse
                 : RefreshTokenExpiresIn is { } refreshLifetime ? SaturatingTime.Add(now, refreshLifetime) : null,
             Scope = Scope ?? previous?.Scope,
             IssuedAt = now,
+            IdToken = IdToken ?? previous?.IdToken,
         };
     }
 }

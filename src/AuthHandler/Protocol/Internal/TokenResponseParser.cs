@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -15,12 +16,19 @@ internal static class TokenResponseParser
 {
     private const int MaxScopeLength = 4096;
 
+    // An ID token is a compact JWS (OIDC Core §2): base64url parts joined by dots. Kept for
+    // display only, so a larger one, or one with other characters, is dropped rather than stored.
+    private const int MaxIdTokenLength = 16 * 1024;
+
+    private static readonly SearchValues<char> IdTokenCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
+
     // Lifetimes beyond this are treated as this; it keeps DateTimeOffset arithmetic in range.
     private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
     public static TokenParseResult Parse(ReadOnlySpan<byte> body)
     {
-        string? accessToken = null, tokenType = null, refreshToken = null, scope = null;
+        string? accessToken = null, tokenType = null, refreshToken = null, scope = null, idToken = null;
         string? error = null, errorDescription = null;
         TimeSpan? expiresIn = null, refreshExpiresIn = null;
 
@@ -42,6 +50,7 @@ internal static class TokenResponseParser
                     case "token_type": tokenType = ReadString(ref reader); break;
                     case "refresh_token": refreshToken = ReadString(ref reader); break;
                     case "scope": scope = ReadString(ref reader); break;
+                    case "id_token": idToken = ReadString(ref reader); break;
                     case "expires_in": expiresIn = ReadLifetime(ref reader); break;
                     case "refresh_expires_in" or "refresh_token_expires_in": refreshExpiresIn = ReadLifetime(ref reader); break;
                     case "error": error = ReadString(ref reader); break;
@@ -93,6 +102,7 @@ internal static class TokenResponseParser
             RefreshToken = refreshToken,
             RefreshTokenExpiresIn = refreshExpiresIn,
             Scope = Scope(scope),
+            IdToken = IdToken(idToken),
         });
     }
 
@@ -102,6 +112,10 @@ internal static class TokenResponseParser
         var safe = scope is null ? string.Empty : Text.PrintableAscii(scope, MaxScopeLength);
         return safe.Length == 0 ? null : safe;
     }
+
+    // Invariant 10: only what a compact JWS can hold is stored (base64url parts joined by dots).
+    private static string? IdToken(string? idToken) =>
+        idToken is { Length: > 0 and <= MaxIdTokenLength } && idToken.AsSpan().IndexOfAnyExcept(IdTokenCharacters) < 0 ? idToken : null;
 
     private static string? ReadString(ref Utf8JsonReader reader)
     {

@@ -174,6 +174,7 @@ internal sealed class TokenRedeemer
             RefreshToken = issued,
             Scope = stored.Scope,
             IssuedAt = stored.IssuedAt,
+            IdToken = stored.IdToken,
         };
         if (await _writer.StoreRedeemedAsync(kept, marker, lease, cancellationToken).ConfigureAwait(false))
         {

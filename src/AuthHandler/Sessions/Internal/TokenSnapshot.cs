@@ -15,6 +15,7 @@ internal sealed class TokenSnapshot
     }
 
     private volatile bool _stale;
+    private AccessToken? _accessToken;
 
     public TokenSet Tokens { get; }
 
@@ -26,6 +27,13 @@ internal sealed class TokenSnapshot
 
     /// <summary>The whole header value, e.g. <c>Bearer abc</c>.</summary>
     public string HeaderValue { get; }
+
+    /// <summary>
+    /// The token for callers outside the handler, made once per snapshot (a race makes two equal
+    /// ones, harmless: the session compares the snapshot they point to). The header value is the
+    /// scheme, a space and the token (<see cref="RefreshSchedule.CreateSnapshot"/>).
+    /// </summary>
+    public AccessToken AccessToken => _accessToken ??= new AccessToken(this, HeaderValue[..^(Tokens.AccessToken.Length + 1)]);
 
     /// <summary>From here on, one background refresh starts while requests keep using this token.</summary>
     public DateTimeOffset RefreshAt { get; }

@@ -67,6 +67,27 @@ internal sealed class TokenState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes tokens read from the store while nothing has been read yet (the state is still
+    /// <see cref="SessionState.Unknown"/>): what the first request's read would have found. The
+    /// generation stays, as this is not the app's choice: a first read that is running publishes
+    /// over it as it would have anyway.
+    /// </summary>
+    public void AdoptStored(TokenSnapshot snapshot)
+    {
+        lock (SyncRoot)
+        {
+            if (_state != SessionState.Unknown || _snapshot is not null)
+            {
+                return;
+            }
+
+            _snapshot = snapshot;
+            _state = SessionState.SignedIn;
+            _freshness.Watch(snapshot);
+        }
+    }
+
     /// <summary>The app signed out: no reason, no signal.</summary>
     public void SignOut(DateTimeOffset now)
     {

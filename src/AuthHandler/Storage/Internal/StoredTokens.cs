@@ -39,6 +39,10 @@ internal sealed class StoredTokens
     [JsonConverter(typeof(StoredInstantConverter))]
     public DateTimeOffset? IssuedAt { get; set; }
 
+    /// <summary>The OpenID Connect ID token; absent in entries written before it was kept, which still load.</summary>
+    [JsonPropertyName("id_token")]
+    public string? IdToken { get; set; }
+
     /// <summary>The redemption marker (<see cref="TokenSet"/>): a refresh of these tokens may have been answered and the answer lost.</summary>
     [JsonPropertyName("redeeming")]
     public string? Redeeming { get; set; }
@@ -66,6 +70,7 @@ internal sealed class StoredTokens
         RefreshTokenExpiresAt = tokens.RefreshTokenExpiresAt,
         Scope = tokens.Scope,
         IssuedAt = tokens.IssuedAt,
+        IdToken = tokens.IdToken,
     };
 
     /// <summary>The token set, or null when a required field is missing.</summary>
@@ -78,6 +83,7 @@ internal sealed class StoredTokens
             RefreshTokenExpiresAt = RefreshTokenExpiresAt,
             Scope = Scope,
             IssuedAt = IssuedAt,
+            IdToken = string.IsNullOrEmpty(IdToken) ? null : IdToken,
             Redeeming = string.IsNullOrEmpty(Redeeming) ? null : Redeeming,
         };
 
