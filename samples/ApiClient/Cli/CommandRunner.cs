@@ -30,7 +30,12 @@ internal static class CommandRunner
     {
         var output = global.Resolve(parseResult);
         var reporter = Reporter.Create(output);
-        var server = serverOptions.Resolve(parseResult, out var error);
+        var server = serverOptions.Resolve(parseResult, out var error, out var warning);
+        if (warning is not null)
+        {
+            reporter.Warning(warning);
+        }
+
         if (server is null)
         {
             reporter.Error("usage", error ?? "Invalid options.", ExitCodes.Failure);

@@ -32,9 +32,9 @@ internal static class CallCommand
 
     private static async Task<int> RunAsync(string url, ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
-        if (!ServerOptions.IsHttpUrl(url))
+        if (ServerOptions.CheckUrl(new Setting(url, "URL", FromCommandLine: true), "the API URL, e.g. https://api.example.com/me") is { } problem)
         {
-            reporter.Error("usage", $"URL '{url}' is not an absolute http(s) URL.", ExitCodes.Failure);
+            reporter.Error("usage", problem, ExitCodes.Failure);
             return ExitCodes.Failure;
         }
 

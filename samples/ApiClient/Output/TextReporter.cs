@@ -198,6 +198,14 @@ internal sealed class TextReporter : Reporter
 
     public override void Error(string code, string message, int exitCode) => Err($"[red]{E(message)}[/]");
 
+    public override void Warning(string message) => Err($"[yellow]Warning:[/] {E(message)}");
+
+    public override void Remembered(string file) =>
+        Out($"call, status and logout now use this server and client without options (remembered in {E(file)}).");
+
+    public override void BrowserOpened(Uri url) =>
+        Out($"Opened [blue]{E(url.ToString())}[/] in your browser; check that it shows the same code.");
+
     private static IAnsiConsole CreateConsole(TextWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
