@@ -81,7 +81,8 @@ internal static partial class Failures
         var message = OptionsPrefix().Replace(failure, string.Empty);
         foreach (var (property, option) in OptionNames)
         {
-            message = message.Replace(property, option, StringComparison.Ordinal);
+            // Whole words only: ClientSecret, not the ClientSecret in ClientSecretBasic.
+            message = Regex.Replace(message, $@"\b{Regex.Escape(property)}\b", option, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
 
         return message.Length > 0 ? char.ToUpperInvariant(message[0]) + message[1..] : message;

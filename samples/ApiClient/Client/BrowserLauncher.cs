@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using ApiClient.Cli;
 
 namespace ApiClient.Client;
 
@@ -11,8 +12,6 @@ namespace ApiClient.Client;
 /// </summary>
 internal sealed class BrowserLauncher
 {
-    public const string Variable = "AUTHHANDLER_BROWSER";
-
     /// <summary>How long a launcher may take to fail before we say the page is open; it is not waited for beyond that.</summary>
     private static readonly TimeSpan FailureWindow = TimeSpan.FromSeconds(1);
 
@@ -22,7 +21,7 @@ internal sealed class BrowserLauncher
 
     /// <summary>The launcher <c>AUTHHANDLER_BROWSER</c> names, else the system's.</summary>
     public static BrowserLauncher FromEnvironment() =>
-        new(Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } program ? program : null);
+        new(EnvironmentVariables.Get(EnvironmentVariables.Browser) is { } program ? program : null);
 
     /// <summary>Whether <paramref name="url"/> is safe to hand to a launcher: absolute http(s), nothing a command line could split.</summary>
     public static bool IsOpenable(Uri url) =>

@@ -15,18 +15,13 @@ internal static class LoginCommand
         {
             Description = "Do not open the verification page in a browser. (It opens only on a desktop anyway: never over SSH or when output is redirected.)",
         };
-        var command = new Command(
+        return CommandRunner.ServerCommand(
             "login",
-            "Sign in with the device flow (RFC 8628): shows the verification URL and code (and a QR code on a terminal), opens the page in your browser on a desktop, waits while you approve, and stores the tokens. Remembers the server, client id and scope for call, status and logout. Exit 0 when signed in, 3 when declined, 4 when the code expired.");
-        server.AddTo(command);
-        command.Add(noBrowser);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(
-            parseResult,
+            "Sign in with the device flow (RFC 8628): shows the verification URL and code (and a QR code on a terminal), opens the page in your browser on a desktop, waits while you approve, and stores the tokens. Remembers the server, client id and scope for call, status and logout. Exit 0 when signed in, 3 when declined, 4 when the code expired.",
             global,
             server,
-            (settings, output, reporter, token) => RunAsync(settings, output, reporter, openBrowser: !parseResult.GetValue(noBrowser), token),
-            cancellationToken));
-        return command;
+            [noBrowser],
+            (parseResult, settings, output, reporter, token) => RunAsync(settings, output, reporter, openBrowser: !parseResult.GetValue(noBrowser), token));
     }
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, bool openBrowser, CancellationToken cancellationToken)

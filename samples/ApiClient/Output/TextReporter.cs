@@ -1,3 +1,4 @@
+using ApiClient.Cli;
 using ApiClient.Client;
 using AuthHandler;
 using Spectre.Console;
@@ -167,7 +168,7 @@ internal sealed class TextReporter : Reporter
         if (!report.SignedIn)
         {
             Out($"[yellow]Not signed in[/] to {E(report.Authority)} as client {E(report.ClientId)}: {E(report.Problem ?? "no tokens are stored")}.");
-            Out($"Run: {E(report.LoginCommand ?? "ApiClient login")}");
+            Out($"Run: {E(report.LoginCommand ?? CommandName.With("login"))}");
             return;
         }
 
