@@ -24,6 +24,9 @@ internal static class SampleProcess
     /// <summary>The command the sample prints in its hints when started this way, from its own directory.</summary>
     public const string CommandName = "dotnet ApiClient.dll";
 
+    /// <summary>Where the sample keeps its remembered server (under <c>authhandler-sample/</c>), on Unix.</summary>
+    public const string ConfigHomeVariable = "XDG_CONFIG_HOME";
+
     /// <summary>Runs the sample; <paramref name="environment"/> adds variables, and a <see langword="null"/> value removes one.</summary>
     public static async Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
@@ -46,9 +49,6 @@ internal static class SampleProcess
             }
         }
     }
-
-    /// <summary>Where the sample keeps its remembered server (under <c>authhandler-sample/</c>), on Unix.</summary>
-    public const string ConfigHomeVariable = "XDG_CONFIG_HOME";
 
     private static async Task<SampleRun> RunInAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, TimeSpan? timeout)
     {
