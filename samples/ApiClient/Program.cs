@@ -1,3 +1,3 @@
 using ApiClient.Cli;
 
-return await ApiClientCommand.Create().Parse(args).InvokeAsync();
+return await ApiClientCommand.InvokeAsync(args);

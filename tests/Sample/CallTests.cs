@@ -36,7 +36,7 @@ public sealed class CallTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Empty(run.Stdout);
         Assert.Equal(
-            [$"Sign-in required: no tokens are stored. Run: ApiClient login --authority {host.Authority} --client-id cli --scope \"read write\" --store {host.Store}"],
+            [$"Sign-in required: no tokens are stored. Run: {SampleProcess.CommandName} login --authority {host.Authority} --client-id cli --scope \"read write\" --store {host.Store}"],
             run.ErrorLines);
         Assert.Equal(0, host.Calls(CliTestHost.ApiPath));
     }
@@ -58,7 +58,7 @@ public sealed class CallTests
         var error = run.Event("error");
         Assert.Equal("sign_in_required", error.GetProperty("code").GetString());
         Assert.Equal(2, error.GetProperty("exit_code").GetInt32());
-        Assert.StartsWith("Sign-in required: the authorization server rejected the refresh token. Run: ApiClient login ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"Sign-in required: the authorization server rejected the refresh token. Run: {SampleProcess.CommandName} login ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Null(await host.StoredTokensAsync());
         Assert.Contains("refresh_token=" + CliTestHost.Refresh1, host.Bodies("/token").Single(), StringComparison.Ordinal);
     }
@@ -93,7 +93,7 @@ public sealed class CallTests
         var run = await host.RunAsync("call", host.ApiUrl);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.StartsWith("Sign-in required: the token store cannot be read. Run: ApiClient login ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith($"Sign-in required: the token store cannot be read. Run: {SampleProcess.CommandName} login ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
         Assert.Equal(0, host.Calls(CliTestHost.ApiPath));
     }
 
@@ -125,5 +125,21 @@ public sealed class CallTests
         Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.ToString()));
         Assert.Equal(1, host.Calls("/token"));
         Assert.Equal(CliTestHost.Refresh2, (await host.StoredTokensAsync())?.RefreshToken);
+    }
+
+    [Fact]
+    public async Task Call_Json_BodyWithQuotesAndAngleBracketsIsPlainJson()
+    {
+        const string Markup = """{"html":"<b>&amp;</b>","plus":"a+b"}""";
+        await using var host = CliTestHost.Start();
+        await host.SeedAsync(CliTestHost.Access1, CliTestHost.Refresh1, InAnHour);
+        host.ApiAccepts(CliTestHost.Access1, Markup);
+
+        var run = await host.RunAsync("call", host.ApiUrl, "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain("\\u00", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("""\"html\":\"<b>&amp;</b>\",\"plus\":\"a+b\"}""", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(Markup, run.Event("response").GetProperty("body").GetString());
     }
 }

@@ -27,11 +27,18 @@ internal sealed class CliTestHost : IAsyncDisposable
     {
         Server = server;
         Store = store;
+        ConfigHome = store + "-config";
     }
 
     public WireMockServer Server { get; }
 
     public string Store { get; }
+
+    /// <summary>The XDG_CONFIG_HOME (and APPDATA) of every run: where login remembers the server.</summary>
+    public string ConfigHome { get; }
+
+    /// <summary>The file in which login remembers the server, client id and scope.</summary>
+    public string RememberedFile => Path.Combine(ConfigHome, "authhandler-sample", "config.json");
 
     public string Authority => Server.Url!;
 
@@ -60,7 +67,30 @@ internal sealed class CliTestHost : IAsyncDisposable
     public string[] Args(string command, params string[] extra) =>
         [command, .. extra, "--authority", Authority, "--client-id", ClientId, "--scope", Scope, "--store", Store];
 
-    public Task<SampleRun> RunAsync(string command, params string[] extra) => SampleProcess.RunAsync(Args(command, extra));
+    public Task<SampleRun> RunAsync(string command, params string[] extra) => SampleProcess.RunAsync(Args(command, extra), Environment());
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with <paramref name="environment"/> added to this host's.</summary>
+    public Task<SampleRun> RunAsync(string command, string[] extra, IReadOnlyDictionary<string, string?> environment) =>
+        SampleProcess.RunAsync(Args(command, extra), Environment(environment));
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/> with no extra arguments, with <paramref name="environment"/> added.</summary>
+    public Task<SampleRun> RunAsync(string command, IReadOnlyDictionary<string, string?> environment) => RunAsync(command, [], environment);
+
+    /// <summary>Runs exactly <paramref name="arguments"/> (no server options) with this host's configuration directory and <paramref name="extra"/> variables.</summary>
+    public Task<SampleRun> RunBareAsync(string[] arguments, IReadOnlyDictionary<string, string?>? extra = null) =>
+        SampleProcess.RunAsync(arguments, Environment(extra));
+
+    /// <summary>This host's configuration directory, then <paramref name="extra"/>.</summary>
+    public Dictionary<string, string?> Environment(IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var environment = new Dictionary<string, string?> { [SampleProcess.ConfigHomeVariable] = ConfigHome, ["APPDATA"] = ConfigHome };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
 
     public void DeviceEndpointAnswers(int expiresIn = 600) =>
         Server.Given(Request.Create().WithPath("/device").UsingPost())
@@ -157,9 +187,12 @@ internal sealed class CliTestHost : IAsyncDisposable
 
         Server.Stop();
         Server.Dispose();
-        if (Directory.Exists(Store))
+        foreach (var directory in new[] { Store, ConfigHome })
         {
-            Directory.Delete(Store, recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 

@@ -17,7 +17,8 @@ public sealed class LoginTests
         Assert.Equal("To sign in, open https://id.example.com/device and enter the code WDJB-MJHT (or open https://id.example.com/device?user_code=WDJB-MJHT).", run.Lines[0]);
         Assert.Equal("Waiting for approval; the code expires in 10 min.", run.Lines[1]);
         Assert.StartsWith($"Signed in to {host.Authority} as client cli; scope: read write; the access token expires at ", run.Lines[2], StringComparison.Ordinal);
-        Assert.Equal(3, run.Lines.Length);
+        Assert.Equal($"call, status and logout now use this server and client without options (remembered in {host.RememberedFile}).", run.Lines[3]);
+        Assert.Equal(4, run.Lines.Length);
         var stored = await host.StoredTokensAsync();
         Assert.Equal(CliTestHost.Refresh1, stored?.RefreshToken);
         Assert.Contains("client_id=cli", host.Bodies("/device").Single(), StringComparison.Ordinal);
@@ -49,7 +50,7 @@ public sealed class LoginTests
         var run = await host.RunAsync("login");
 
         Assert.True(run.ExitCode == 4, run.ToString());
-        Assert.Equal(["The sign-in code expired before it was approved; run login again for a new code."], run.ErrorLines);
+        Assert.Equal([$"The sign-in code expired before it was approved. Run {SampleProcess.CommandName} login --authority {host.Authority} --client-id cli --scope \"read write\" --store {host.Store} again for a new code."], run.ErrorLines);
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public sealed class LoginTests
         var run = await host.RunAsync("login", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(["code_issued", "waiting", "signed_in"], run.EventNames());
+        Assert.Equal(["code_issued", "waiting", "signed_in", "remembered"], run.EventNames());
         var code = run.Event("code_issued");
         Assert.Equal(CliTestHost.UserCode, code.GetProperty("user_code").GetString());
         Assert.Equal("https://id.example.com/device", code.GetProperty("verification_uri").GetString());
@@ -90,12 +91,17 @@ public sealed class LoginTests
     }
 
     [Fact]
-    public async Task Login_NoAuthority_Exits1NamingTheOptionAndVariable()
+    public async Task Login_NoAuthorityAnywhere_Exits1NamingTheOptionsTheVariablesAndTheOfflineDemo()
     {
         var run = await SampleProcess.RunAsync(["login", "--client-id", "cli"]);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal(["Missing --authority (or set AUTHHANDLER_AUTHORITY)."], run.ErrorLines);
+        Assert.Equal(
+            [
+                "No authorization server: pass --authority URL and --client-id ID (or set AUTHHANDLER_AUTHORITY and AUTHHANDLER_CLIENT_ID); "
+                + $"login remembers them for call, status and logout. To try the sample without a server, run the offline demo: {SampleProcess.CommandName}",
+            ],
+            run.ErrorLines);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ namespace AuthHandler.Tests.Sample;
 /// <summary>
 /// Runs the built sample as a child process (<c>dotnet ApiClient.dll …</c>) the way CI does: output
 /// redirected, <c>CI=true</c>, <c>NO_COLOR=1</c>, none of the caller's <c>AUTHHANDLER_*</c> variables,
+/// a configuration directory of its own (so no run reads or writes the user's remembered server),
 /// and a time limit after which the whole process tree is killed. Every run is checked for leaks:
 /// no output may contain <see cref="SecretMarker"/>, which every token and code in these tests holds.
 /// </summary>
@@ -20,7 +21,36 @@ internal static class SampleProcess
     /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
     private static string DotnetHost { get; } = FindDotnetHost();
 
+    /// <summary>The command the sample prints in its hints when started this way, from its own directory.</summary>
+    public const string CommandName = "dotnet ApiClient.dll";
+
+    /// <summary>Where the sample keeps its remembered server (under <c>authhandler-sample/</c>), on Unix.</summary>
+    public const string ConfigHomeVariable = "XDG_CONFIG_HOME";
+
+    /// <summary>Runs the sample; <paramref name="environment"/> adds variables, and a <see langword="null"/> value removes one.</summary>
     public static async Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        string? configHome = null;
+        if (environment?.ContainsKey(ConfigHomeVariable) != true)
+        {
+            configHome = Path.Combine(Path.GetTempPath(), "authhandler-sample-config-" + Guid.NewGuid().ToString("N"));
+            environment = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { [ConfigHomeVariable] = configHome, ["APPDATA"] = configHome };
+        }
+
+        try
+        {
+            return await RunInAsync(arguments, environment, timeout);
+        }
+        finally
+        {
+            if (configHome is not null && Directory.Exists(configHome))
+            {
+                Directory.Delete(configHome, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<SampleRun> RunInAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, TimeSpan? timeout)
     {
         var started = Stopwatch.GetTimestamp();
         using var process = Start(arguments, environment);
@@ -75,7 +105,14 @@ internal static class SampleProcess
         start.Environment["AUTHHANDLER_HOME"] = Path.Combine(Path.GetTempPath(), "authhandler-sample-tests-home");
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");

@@ -47,7 +47,7 @@ public sealed class StatusTests
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Equal($"Not signed in to {host.Authority} as client cli: no tokens are stored.", run.Lines[0]);
-        Assert.StartsWith($"Run: ApiClient login --authority {host.Authority} --client-id cli", run.Lines[1], StringComparison.Ordinal);
+        Assert.StartsWith($"Run: {SampleProcess.CommandName} login --authority {host.Authority} --client-id cli", run.Lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,5 +100,21 @@ public sealed class StatusTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(run.Event("status").GetProperty("signed_in").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Status_Json_PlainJsonWithQuotesEscapedAsBackslashQuoteNotUnicode()
+    {
+        await using var host = CliTestHost.Start();
+
+        // The scope holds a space, so the login command in the event quotes it.
+        var run = await host.RunAsync("status", "--json");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.DoesNotContain("\\u00", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--scope \\\"read write\\\"", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(
+            $"{SampleProcess.CommandName} login --authority {host.Authority} --client-id cli --scope \"read write\" --store {host.Store}",
+            run.Event("status").GetProperty("login_command").GetString());
     }
 }

@@ -7,9 +7,16 @@ namespace ApiClient.Cli;
 /// <summary>The command line: the demo at the root, and login, call, status and logout.</summary>
 internal static class ApiClientCommand
 {
-    public static RootCommand Create()
+    /// <summary>Parses and runs <paramref name="args"/>; a line that does not parse gets a short usage (<see cref="UsageErrors"/>).</summary>
+    public static async Task<int> InvokeAsync(string[] args)
     {
         var global = new GlobalOptions();
+        var parseResult = Create(global).Parse(args);
+        return UsageErrors.Report(parseResult, global) ?? await parseResult.InvokeAsync();
+    }
+
+    private static RootCommand Create(GlobalOptions global)
+    {
         var server = new ServerOptions();
         var root = new RootCommand(DemoCommand.Description);
         global.AddTo(root);

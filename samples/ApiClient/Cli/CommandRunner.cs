@@ -12,11 +12,39 @@ internal static class CommandRunner
         string description,
         GlobalOptions global,
         ServerOptions server,
-        Func<ServerSettings, OutputSettings, Reporter, CancellationToken, Task<int>> body)
+        Func<ServerSettings, OutputSettings, Reporter, CancellationToken, Task<int>> body) =>
+        ServerCommand(name, description, global, server, [], (_, settings, output, reporter, cancellationToken) => body(settings, output, reporter, cancellationToken));
+
+    /// <summary>A command with the server options and <paramref name="symbols"/> of its own, whose values <paramref name="body"/> reads from the parse result.</summary>
+    public static Command ServerCommand(
+        string name,
+        string description,
+        GlobalOptions global,
+        ServerOptions server,
+        Symbol[] symbols,
+        Func<ParseResult, ServerSettings, OutputSettings, Reporter, CancellationToken, Task<int>> body)
     {
         var command = new Command(name, description);
+        foreach (var symbol in symbols)
+        {
+            switch (symbol)
+            {
+                case Argument argument:
+                    command.Add(argument);
+                    break;
+                case Option option:
+                    command.Add(option);
+                    break;
+            }
+        }
+
         server.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, global, server, body, cancellationToken));
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            global,
+            server,
+            (settings, output, reporter, token) => body(parseResult, settings, output, reporter, token),
+            cancellationToken));
         return command;
     }
 
@@ -30,7 +58,12 @@ internal static class CommandRunner
     {
         var output = global.Resolve(parseResult);
         var reporter = Reporter.Create(output);
-        var server = serverOptions.Resolve(parseResult, out var error);
+        var server = serverOptions.Resolve(parseResult, out var error, out var warning);
+        if (warning is not null)
+        {
+            reporter.Warning(warning);
+        }
+
         if (server is null)
         {
             reporter.Error("usage", error ?? "Invalid options.", ExitCodes.Failure);

@@ -15,6 +15,9 @@ internal static class EnvironmentVariables
     public const string NoColor = "AUTHHANDLER_NO_COLOR";
     public const string Verbose = "AUTHHANDLER_VERBOSE";
 
+    /// <summary>The program login opens the verification URL with, given the URL as its one argument.</summary>
+    public const string Browser = "AUTHHANDLER_BROWSER";
+
     /// <summary>The library's own default for the storage directory; used when neither --store nor AUTHHANDLER_STORE is set.</summary>
     public const string Home = "AUTHHANDLER_HOME";
 
@@ -23,7 +26,7 @@ internal static class EnvironmentVariables
 
     public const string HelpText =
         """
-        Environment variables (a command-line option wins over its variable):
+        Environment variables (a command-line option wins over its variable, a variable over what login remembered):
           AUTHHANDLER_AUTHORITY            --authority
           AUTHHANDLER_CLIENT_ID            --client-id
           AUTHHANDLER_CLIENT_SECRET        --client-secret
@@ -35,6 +38,7 @@ internal static class EnvironmentVariables
           AUTHHANDLER_JSON=1               --json
           AUTHHANDLER_NO_COLOR=1, NO_COLOR --no-color
           AUTHHANDLER_VERBOSE=1            --verbose
+          AUTHHANDLER_BROWSER              the program login opens the verification URL with (default: xdg-open, open, or Windows' URL handler)
         """;
 
     public static string? Get(string name) =>

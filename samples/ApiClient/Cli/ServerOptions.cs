@@ -5,19 +5,19 @@ namespace ApiClient.Cli;
 /// <summary>
 /// The options that name the authorization server, the client and the token store. Each falls
 /// back to an environment variable, read after parsing (not as a default value, so that --help
-/// never prints a secret taken from the environment).
+/// never prints a secret taken from the environment), and then to what login remembered.
 /// </summary>
 internal sealed class ServerOptions
 {
     public Option<string> Authority { get; } = new("--authority")
     {
-        Description = "The authorization server's issuer URL; https, or http on loopback. Endpoints come from its discovery document. Required. [env: AUTHHANDLER_AUTHORITY]",
+        Description = "The authorization server's issuer URL; https, or http on loopback. Endpoints come from its discovery document. Required, unless remembered by an earlier login. [env: AUTHHANDLER_AUTHORITY]",
         HelpName = "URL",
     };
 
     public Option<string> ClientId { get; } = new("--client-id")
     {
-        Description = "The OAuth client id. Required. [env: AUTHHANDLER_CLIENT_ID]",
+        Description = "The OAuth client id. Required, unless remembered by an earlier login. [env: AUTHHANDLER_CLIENT_ID]",
         HelpName = "ID",
     };
 
@@ -69,42 +69,77 @@ internal sealed class ServerOptions
         command.Add(RevocationEndpoint);
     }
 
-    /// <summary>Reads the options, falling back to the environment; <paramref name="error"/> says what is missing or malformed.</summary>
-    public ServerSettings? Resolve(ParseResult parseResult, out string? error)
+    /// <summary>
+    /// Resolves each value: this command line, then its environment variable, then what the last
+    /// successful login remembered, and there is no default server (the offline demo needs none).
+    /// <paramref name="error"/> says what is missing or malformed in the terms the user typed;
+    /// <paramref name="warning"/> is set when the remembered file had to be ignored.
+    /// </summary>
+    public ServerSettings? Resolve(ParseResult parseResult, out string? error, out string? warning)
     {
         error = null;
+        warning = null;
         var authority = Value(parseResult, Authority, EnvironmentVariables.Authority);
         var clientId = Value(parseResult, ClientId, EnvironmentVariables.ClientId);
+        var scope = Value(parseResult, Scope, EnvironmentVariables.Scope);
+        var store = Value(parseResult, Store, EnvironmentVariables.Store);
+        var tokenEndpoint = Value(parseResult, TokenEndpoint, EnvironmentVariables.TokenEndpoint);
+        var deviceEndpoint = Value(parseResult, DeviceEndpoint, EnvironmentVariables.DeviceEndpoint);
+        var revocationEndpoint = Value(parseResult, RevocationEndpoint, EnvironmentVariables.RevocationEndpoint);
+
+        if (authority is null || clientId is null || scope is null || store is null || tokenEndpoint is null || deviceEndpoint is null || revocationEndpoint is null)
+        {
+            // What was remembered belongs to one server and client: the client id is used only
+            // with that server, and the scope, store and endpoints only with that server and client,
+            // so nothing travels to a server or client it was not meant for.
+            var remembered = RememberedConfig.Load(out warning);
+            if (remembered is not null)
+            {
+                authority ??= FromFile(remembered.Authority, "authority");
+                if (SameAuthority(authority!.Value.Value, remembered.Authority))
+                {
+                    clientId ??= FromFile(remembered.ClientId, "client_id");
+                    if (clientId?.Value == remembered.ClientId)
+                    {
+                        scope ??= FromFile(remembered.Scope, "scope");
+                        store ??= FromFile(remembered.Store, "store");
+                        tokenEndpoint ??= FromFile(remembered.TokenEndpoint, "token_endpoint");
+                        deviceEndpoint ??= FromFile(remembered.DeviceEndpoint, "device_endpoint");
+                        revocationEndpoint ??= FromFile(remembered.RevocationEndpoint, "revocation_endpoint");
+                    }
+                }
+            }
+        }
+
         if (authority is null)
         {
-            error = $"Missing --authority (or set {EnvironmentVariables.Authority}).";
+            error = $"No authorization server: pass --authority URL and --client-id ID (or set {EnvironmentVariables.Authority} and {EnvironmentVariables.ClientId}); "
+                + $"login remembers them for call, status and logout. To try the sample without a server, run the offline demo: {CommandName.Demo}";
             return null;
         }
 
         if (clientId is null)
         {
-            error = $"Missing --client-id (or set {EnvironmentVariables.ClientId}).";
+            error = $"Missing --client-id (or set {EnvironmentVariables.ClientId}): the OAuth client id registered at {authority.Value.Value}.";
             return null;
         }
 
-        if (!IsHttpUrl(authority))
-        {
-            error = $"--authority '{authority}' is not an absolute http(s) URL.";
-            return null;
-        }
-
-        var store = Value(parseResult, Store, EnvironmentVariables.Store);
+        error = CheckUrl(authority.Value, "the issuer URL, e.g. https://id.example.com");
         var settings = new ServerSettings
         {
-            Authority = authority,
-            ClientId = clientId,
-            ClientSecret = Value(parseResult, ClientSecret, EnvironmentVariables.ClientSecret),
-            Scope = Value(parseResult, Scope, EnvironmentVariables.Scope),
-            StoreDirectory = Path.GetFullPath(store ?? DefaultStoreDirectory()),
+            Authority = authority.Value.Value,
+            ClientId = clientId.Value.Value,
+            ClientSecret = Value(parseResult, ClientSecret, EnvironmentVariables.ClientSecret)?.Value,
+            Scope = scope?.Value,
+            StoreDirectory = Path.GetFullPath(store?.Value ?? DefaultStoreDirectory()),
             StoreGiven = store is not null,
-            TokenEndpoint = Endpoint(parseResult, TokenEndpoint, EnvironmentVariables.TokenEndpoint, ref error),
-            DeviceEndpoint = Endpoint(parseResult, DeviceEndpoint, EnvironmentVariables.DeviceEndpoint, ref error),
-            RevocationEndpoint = Endpoint(parseResult, RevocationEndpoint, EnvironmentVariables.RevocationEndpoint, ref error),
+            TokenEndpoint = Endpoint(tokenEndpoint, ref error),
+            DeviceEndpoint = Endpoint(deviceEndpoint, ref error),
+            RevocationEndpoint = Endpoint(revocationEndpoint, ref error),
+            FromCommandLine = new[] { authority, clientId, scope, store }
+                .Where(setting => setting is { FromCommandLine: true })
+                .Select(setting => setting!.Value.Origin)
+                .ToHashSet(StringComparer.Ordinal),
         };
         return error is null ? settings : null;
     }
@@ -117,23 +152,57 @@ internal sealed class ServerOptions
     public static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 
-    private static string? Value(ParseResult parseResult, Option<string> option, string variable) =>
-        parseResult.GetValue(option) is { Length: > 0 } value ? value : EnvironmentVariables.Get(variable);
-
-    private static Uri? Endpoint(ParseResult parseResult, Option<string> option, string variable, ref string? error)
+    /// <summary>
+    /// The library's rule for anything that sends or receives a token (an https URL, or http on
+    /// loopback, RFC 8252 §8.3), checked here first so the message can name the option, variable
+    /// or file the value came from rather than an options property.
+    /// </summary>
+    /// <param name="setting">The value and where it came from.</param>
+    /// <param name="example">What a good value looks like.</param>
+    public static string? CheckUrl(Setting setting, string example)
     {
-        var value = Value(parseResult, option, variable);
-        if (value is null)
+        if (!Uri.TryCreate(setting.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return $"{setting.Origin} '{setting.Value}' is not an absolute http(s) URL; expected {example}.";
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            return $"{setting.Origin} '{setting.Value}' must use https: tokens travel over it, and plain http is allowed only on loopback (127.0.0.1, [::1], localhost).";
+        }
+
+        return null;
+    }
+
+    private static bool SameAuthority(string given, string remembered) =>
+        string.Equals(given.TrimEnd('/'), remembered.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
+    private static Setting? FromFile(string? value, string key) =>
+        value is { Length: > 0 } ? new Setting(value, $"{key} in {RememberedConfig.FilePath}", FromCommandLine: false) : null;
+
+    private static Setting? Value(ParseResult parseResult, Option<string> option, string variable)
+    {
+        if (parseResult.GetValue(option) is { Length: > 0 } value)
+        {
+            return new Setting(value, option.Name, FromCommandLine: true);
+        }
+
+        return EnvironmentVariables.Get(variable) is { } fromEnvironment ? new Setting(fromEnvironment, variable, FromCommandLine: false) : null;
+    }
+
+    private static Uri? Endpoint(Setting? setting, ref string? error)
+    {
+        if (setting is not { } endpoint)
         {
             return null;
         }
 
-        if (!IsHttpUrl(value))
+        if (CheckUrl(endpoint, "a URL such as https://id.example.com/oauth/token") is { } problem)
         {
-            error ??= $"{option.Name} '{value}' is not an absolute http(s) URL.";
+            error ??= problem;
             return null;
         }
 
-        return new Uri(value);
+        return new Uri(endpoint.Value);
     }
 }

@@ -16,7 +16,7 @@ internal sealed record ServerSettings
     /// <summary>The token directory, always resolved (never the library's implicit default), so status can read it too.</summary>
     public required string StoreDirectory { get; init; }
 
-    /// <summary>Whether the directory came from --store or AUTHHANDLER_STORE rather than the default.</summary>
+    /// <summary>Whether the directory came from --store, AUTHHANDLER_STORE or the remembered file rather than the default.</summary>
     public bool StoreGiven { get; init; }
 
     public Uri? TokenEndpoint { get; init; }
@@ -25,25 +25,41 @@ internal sealed record ServerSettings
 
     public Uri? RevocationEndpoint { get; init; }
 
-    /// <summary>The login command line that signs in to the same store entry; never includes the secret.</summary>
+    /// <summary>The options among --authority, --client-id, --scope and --store that this command line gave.</summary>
+    public IReadOnlySet<string> FromCommandLine { get; init; } = new HashSet<string>();
+
+    /// <summary>What login remembers of these settings: no secret, and the store only when one was chosen.</summary>
+    public RememberedServer ToRemembered() => new()
+    {
+        Authority = Authority,
+        ClientId = ClientId,
+        Scope = Scope,
+        Store = StoreGiven ? StoreDirectory : null,
+        TokenEndpoint = TokenEndpoint?.AbsoluteUri,
+        DeviceEndpoint = DeviceEndpoint?.AbsoluteUri,
+        RevocationEndpoint = RevocationEndpoint?.AbsoluteUri,
+    };
+
+    /// <summary>
+    /// The login command that signs in to the same store entry, as the user can run it from where
+    /// they are (<see cref="CommandName"/>). It repeats only the options typed on this command line:
+    /// values from environment variables or the remembered file reach login the same way. Never the secret.
+    /// </summary>
     public string LoginCommand()
     {
-        var command = new StringBuilder("ApiClient login --authority ").Append(Quote(Authority)).Append(" --client-id ").Append(Quote(ClientId));
-        if (!string.IsNullOrWhiteSpace(Scope))
-        {
-            command.Append(" --scope ").Append(Quote(Scope));
-        }
-
-        if (StoreGiven)
-        {
-            command.Append(" --store ").Append(Quote(StoreDirectory));
-        }
-
+        var command = new StringBuilder(CommandName.With("login"));
+        Append(command, "--authority", Authority);
+        Append(command, "--client-id", ClientId);
+        Append(command, "--scope", Scope);
+        Append(command, "--store", StoreDirectory);
         return command.ToString();
     }
 
-    private static string Quote(string value) =>
-        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_.:/@%+=,".Contains(c, StringComparison.Ordinal))
-            ? value
-            : "\"" + value.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    private void Append(StringBuilder command, string option, string? value)
+    {
+        if (FromCommandLine.Contains(option) && !string.IsNullOrWhiteSpace(value))
+        {
+            command.Append(' ').Append(option).Append(' ').Append(CommandName.Quote(value));
+        }
+    }
 }

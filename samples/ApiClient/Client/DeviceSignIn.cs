@@ -10,9 +10,16 @@ internal static class DeviceSignIn
     /// <param name="session">The session to sign in.</param>
     /// <param name="reporter">Shows the code and the wait.</param>
     /// <param name="hint">A sentence shown after the code, if any.</param>
+    /// <param name="codeShown">Runs once the code is on screen, while the session already polls (login opens the browser there).</param>
     /// <param name="time">The clock of the countdown.</param>
     /// <param name="cancellationToken">Stops polling.</param>
-    public static async Task RunAsync(DeviceAuthSession session, Reporter reporter, string? hint, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task RunAsync(
+        DeviceAuthSession session,
+        Reporter reporter,
+        string? hint,
+        Func<OnDeviceCodeArguments, CancellationToken, Task>? codeShown,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var issued = new TaskCompletionSource<OnDeviceCodeArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
         var signIn = session.SignInAsync(
@@ -32,6 +39,11 @@ internal static class DeviceSignIn
 
         var code = await issued.Task;
         reporter.CodeIssued(code, hint);
+        if (codeShown is not null)
+        {
+            await codeShown(code, cancellationToken);
+        }
+
         await reporter.WaitForApprovalAsync(signIn, code.ExpiresAt, time);
     }
 }

@@ -16,25 +16,20 @@ internal static class CallCommand
         {
             Description = "The API URL to GET (https, or http on loopback). Only its origin receives the token and the device headers.",
         };
-        var command = new Command(
+        return CommandRunner.ServerCommand(
             "call",
-            "GET a URL with the stored sign-in and print the body. The access token is refreshed when needed (once for all processes sharing --store). Exit 0 on 2xx, 2 when a sign-in is required, 1 otherwise.");
-        command.Add(url);
-        server.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(
-            parseResult,
+            "GET a URL with the stored sign-in and print the body. The access token is refreshed when needed (once for all processes sharing --store). Exit 0 on 2xx, 2 when a sign-in is required, 1 otherwise.",
             global,
             server,
-            (settings, output, reporter, token) => RunAsync(parseResult.GetRequiredValue(url), settings, output, reporter, token),
-            cancellationToken));
-        return command;
+            [url],
+            (parseResult, settings, output, reporter, token) => RunAsync(parseResult.GetRequiredValue(url), settings, output, reporter, token));
     }
 
     private static async Task<int> RunAsync(string url, ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
-        if (!ServerOptions.IsHttpUrl(url))
+        if (ServerOptions.CheckUrl(new Setting(url, "URL", FromCommandLine: true), "the API URL, e.g. https://api.example.com/me") is { } problem)
         {
-            reporter.Error("usage", $"URL '{url}' is not an absolute http(s) URL.", ExitCodes.Failure);
+            reporter.Error("usage", problem, ExitCodes.Failure);
             return ExitCodes.Failure;
         }
 

@@ -108,7 +108,7 @@ internal sealed class DemoStory
 
             // 1. The device flow: code and URL (and a QR code on a terminal), a spinner while polling.
             var signInStarted = _time.GetTimestamp();
-            await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", _time, cancellationToken);
+            await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", codeShown: null, _time, cancellationToken);
             var report = await SessionInspector.ReportAsync(serverSettings, session, _time, cancellationToken);
             _reporter.SignedIn(report);
             if (!report.SignedIn || !report.HasRefreshToken)

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiClient.Client;
 using AuthHandler;
@@ -10,6 +12,14 @@ namespace ApiClient.Output;
 /// </summary>
 internal sealed class JsonReporter : Reporter
 {
+    /// <summary>
+    /// Plain JSON: the default encoder escapes HTML-sensitive characters (<c>"</c> inside a string
+    /// becomes <c>\u0022</c>, <c>&lt;</c> <c>\u003C</c>, <c>+</c> <c>\u002B</c>) so the text can be
+    /// pasted into a web page. These lines go to scripts and terminals, never into HTML, so the relaxed
+    /// encoder is safe here; it still escapes what JSON requires (quotes as <c>\"</c>, control characters).
+    /// </summary>
+    private static readonly JsonSerializerOptions Plain = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly TextWriter _out;
     private readonly Lock _gate = new();
 
@@ -83,6 +93,12 @@ internal sealed class JsonReporter : Reporter
 
     public override void Status(SessionReport report) => Emit("status", Describe(report));
 
+    public override void Warning(string message) => Emit("warning", new() { ["message"] = message });
+
+    public override void Remembered(string file) => Emit("remembered", new() { ["file"] = file });
+
+    public override void BrowserOpened(Uri url) => Emit("browser_opened", new() { ["url"] = url.ToString() });
+
     public override void Error(string code, string message, int exitCode) => Emit("error", new()
     {
         ["code"] = code,
@@ -93,7 +109,7 @@ internal sealed class JsonReporter : Reporter
     /// <summary>PascalCase enum names as snake_case: RefreshRejected → refresh_rejected.</summary>
     private static string Name<T>(T value)
         where T : struct, Enum =>
-        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+        JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     private static JsonObject Describe(SessionReport report) => new()
     {
@@ -125,7 +141,7 @@ internal sealed class JsonReporter : Reporter
 
         lock (_gate)
         {
-            _out.WriteLine(line.ToJsonString());
+            _out.WriteLine(line.ToJsonString(Plain));
             _out.Flush();
         }
     }

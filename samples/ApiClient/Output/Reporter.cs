@@ -52,6 +52,15 @@ internal abstract class Reporter
 
     public abstract void Error(string code, string message, int exitCode);
 
+    /// <summary>Something went wrong that the command works around, such as an unreadable remembered file.</summary>
+    public abstract void Warning(string message);
+
+    /// <summary>login remembered the server, client id and scope in <paramref name="file"/>.</summary>
+    public abstract void Remembered(string file);
+
+    /// <summary>The verification page was handed to the browser.</summary>
+    public abstract void BrowserOpened(Uri url);
+
     /// <summary>Why a session needs a new sign-in, in words.</summary>
     public static string Describe(SignInRequiredReason? reason) => reason switch
     {

@@ -1,3 +1,4 @@
+using ApiClient.Cli;
 using ApiClient.Client;
 using AuthHandler;
 using Spectre.Console;
@@ -167,7 +168,7 @@ internal sealed class TextReporter : Reporter
         if (!report.SignedIn)
         {
             Out($"[yellow]Not signed in[/] to {E(report.Authority)} as client {E(report.ClientId)}: {E(report.Problem ?? "no tokens are stored")}.");
-            Out($"Run: {E(report.LoginCommand ?? "ApiClient login")}");
+            Out($"Run: {E(report.LoginCommand ?? CommandName.With("login"))}");
             return;
         }
 
@@ -197,6 +198,14 @@ internal sealed class TextReporter : Reporter
     }
 
     public override void Error(string code, string message, int exitCode) => Err($"[red]{E(message)}[/]");
+
+    public override void Warning(string message) => Err($"[yellow]Warning:[/] {E(message)}");
+
+    public override void Remembered(string file) =>
+        Out($"call, status and logout now use this server and client without options (remembered in {E(file)}).");
+
+    public override void BrowserOpened(Uri url) =>
+        Out($"Opened [blue]{E(url.ToString())}[/] in your browser; check that it shows the same code.");
 
     private static IAnsiConsole CreateConsole(TextWriter writer)
     {
