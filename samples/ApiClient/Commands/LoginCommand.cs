@@ -17,8 +17,8 @@ internal static class LoginCommand
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
-        // No API call is made; the authority's origin stands in as the client's base address.
-        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        // No API call is made: the session alone.
+        var provider = ClientServices.Build(server, apiBaseAddress: null, output.Verbose);
         await using (provider)
         {
             var session = ClientServices.Session(provider);
