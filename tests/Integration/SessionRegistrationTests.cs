@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Http;
@@ -53,6 +54,31 @@ public sealed class SessionRegistrationTests
         var clients = host.Provider.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(AuthTestHost.ClientName);
         Assert.Empty(clients.HttpClientActions);
         Assert.Empty(clients.HttpMessageHandlerBuilderActions);
+    }
+
+    [Fact]
+    public void AddDeviceAuthSession_FromConfiguration_BindsOptionsAndRejectsUnknownKeys()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Good:Authority"] = "https://id.example.com",
+            ["Good:ClientId"] = "from-config",
+            ["Good:TokenEndpoint"] = "https://id.example.com/token",
+            ["Good:DeviceHeaders:Enabled"] = "false",
+            ["Typo:Authority"] = "https://id.example.com",
+            ["Typo:ClientIdd"] = "typo",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddDeviceAuthSession("good", configuration.GetSection("Good")).UseMemoryTokenStore();
+        services.AddDeviceAuthSession("typo", configuration.GetSection("Typo"));
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var session = provider.GetRequiredKeyedService<DeviceAuthSession>("good");
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get("typo"));
+
+        Assert.Equal("good", session.Name);
+        Assert.EndsWith("|from-config|", session.StoreKey, StringComparison.Ordinal);
+        Assert.Contains("ClientIdd", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
