@@ -75,7 +75,8 @@ internal sealed class AuthTestHost : IAsyncDisposable
         Action<DeviceAuthOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Action<IHttpClientBuilder>? client = null,
-        bool fileStore = false)
+        bool fileStore = false,
+        bool apiClient = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), "authhandler-tests-" + Guid.NewGuid().ToString("N"));
         var host = new AuthTestHost(WireMockServer.Start(), WireMockServer.Start(), directory);
@@ -89,9 +90,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
         }
         services?.Invoke(collection);
 
-        var builder = collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(host.Api.Url!));
-        client?.Invoke(builder);
-        builder.AddDeviceAuthHandler(o =>
+        void Options(DeviceAuthOptions o)
         {
             o.Authority = host.Idp.Url;
             o.ClientId = ClientId;
@@ -99,7 +98,19 @@ internal sealed class AuthTestHost : IAsyncDisposable
             o.DeviceAuthorizationEndpoint = host.DeviceEndpoint;
             o.StorageDirectory = directory;
             configure?.Invoke(o);
-        });
+        }
+
+        if (apiClient)
+        {
+            var builder = collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(host.Api.Url!));
+            client?.Invoke(builder);
+            builder.AddDeviceAuthHandler(Options);
+        }
+        else
+        {
+            // The session alone: no HTTP client of its own (the sign-in, sign-out and status of a CLI).
+            collection.AddDeviceAuthSession(ClientName, Options);
+        }
 
         host.Provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         return host;

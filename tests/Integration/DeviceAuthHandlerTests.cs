@@ -90,7 +90,10 @@ public sealed class DeviceAuthHandlerTests
         foreign.Given(Request.Create().WithPath("/elsewhere")).RespondWith(Response.Create().WithStatusCode(200));
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
 
+        // The client's first request pins its origin (no AllowedOrigins): the API's.
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
         var response = await host.Client.GetAsync(foreign.Url + "/elsewhere", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -100,16 +103,19 @@ public sealed class DeviceAuthHandlerTests
     }
 
     [Fact]
-    public async Task SendAsync_AllowedOriginsOption_AddsAnotherOrigin()
+    public async Task SendAsync_AllowedOriginsOption_IsTheWholeListAndTheBaseAddressIsNotAdded()
     {
         using var other = WireMock.Server.WireMockServer.Start();
         other.Given(Request.Create().WithPath("/x")).RespondWith(Response.Create().WithStatusCode(200));
         await using var host = AuthTestHost.Start(o => o.AllowedOrigins.Add(other.Url!));
         await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
 
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         await host.Client.GetAsync(other.Url + "/x", TestContext.Current.CancellationToken);
 
         Assert.Equal("Bearer " + Access1, other.LogEntries.Single().RequestMessage.Headers!["Authorization"].Single());
+        Assert.DoesNotContain("Authorization", host.Api.LogEntries.Single().RequestMessage.Headers!.Keys);
     }
 
     [Fact]

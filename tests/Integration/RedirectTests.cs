@@ -53,7 +53,13 @@ public sealed class RedirectTests
     {
         using var other = WireMockServer.Start();
         other.Given(Request.Create().WithPath("/landing")).RespondWith(Response.Create().WithStatusCode(200));
-        await using var host = AuthTestHost.Start(o => o.AllowedOrigins.Add(other.Url!));
+        // The options are built at first use, after Start: the API's own origin can be listed then.
+        AuthTestHost? self = null;
+        await using var host = self = AuthTestHost.Start(o =>
+        {
+            o.AllowedOrigins.Add(self!.Api.Url!);
+            o.AllowedOrigins.Add(other.Url!);
+        });
         await host.SeedAsync(Access1);
         Redirects.Answer(host.Api, "/data", 307, other.Url + "/landing");
 
@@ -90,8 +96,11 @@ public sealed class RedirectTests
         foreign.Given(Request.Create().WithPath("/landing")).RespondWith(Response.Create().WithStatusCode(200));
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1);
+        host.ApiAccepts(Access1);
         Redirects.Answer(foreign, "/start", 302, "/landing");
 
+        // The client's first request pins its origin (no AllowedOrigins): the API's.
+        await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
         var direct = await host.Client.GetAsync(foreign.Url + "/start", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, direct.StatusCode);

@@ -30,8 +30,8 @@ internal static class LoginCommand
             ? (code, token) => OpenBrowserAsync(code, reporter, token)
             : null;
 
-        // No API call is made; the authority's origin stands in as the client's base address.
-        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        // No API call is made: the session alone signs in.
+        var provider = ClientServices.Build(server, apiBaseAddress: null, output.Verbose);
         await using (provider)
         {
             var session = ClientServices.Session(provider);

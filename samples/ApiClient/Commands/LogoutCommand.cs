@@ -18,7 +18,7 @@ internal static class LogoutCommand
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
-        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        var provider = ClientServices.Build(server, apiBaseAddress: null, output.Verbose);
         await using (provider)
         {
             var session = ClientServices.Session(provider);

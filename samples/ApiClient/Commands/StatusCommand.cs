@@ -17,7 +17,7 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(ServerSettings server, OutputSettings output, Reporter reporter, CancellationToken cancellationToken)
     {
-        var provider = ClientServices.Build(server, new Uri(server.Authority), output.Verbose);
+        var provider = ClientServices.Build(server, apiBaseAddress: null, output.Verbose);
         await using (provider)
         {
             // The session reads its own store entry (found by authority, client id and scopes).

@@ -5,18 +5,18 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Coordinates a client's tokens across a fleet of instances through Redis.</summary>
+/// <summary>Coordinates a session's tokens across a fleet of instances through Redis.</summary>
 public static class RedisTokenCoordinationDeviceAuthBuilderExtensions
 {
     /// <summary>
-    /// Keeps this client's tokens in Redis, protected with ASP.NET Core Data Protection, and
+    /// Keeps this session's tokens in Redis, protected with ASP.NET Core Data Protection, and
     /// serialises refreshes across every instance that shares the Redis with a leased, fenced lock,
     /// so that each refresh token is redeemed once (RFC 9700 §4.14) however many instances need a
     /// new access token at the same moment.
     /// </summary>
     /// <remarks>
     /// <para>
-    /// Registers, keyed by the client name, an <see cref="ITokenStore"/> and an
+    /// Registers, keyed by the session name, an <see cref="ITokenStore"/> and an
     /// <see cref="IRefreshLock"/>; the session holds the lock across read → refresh → write.
     /// Requires <c>services.AddDataProtection()</c> with a key ring shared by all instances.
     /// </para>
@@ -26,15 +26,17 @@ public static class RedisTokenCoordinationDeviceAuthBuilderExtensions
     /// See <see cref="RedisTokenCoordinationOptions"/> for the key layout.
     /// </para>
     /// </remarks>
-    /// <param name="builder">The device-auth builder.</param>
+    /// <typeparam name="TBuilder">The builder's type, returned for the chain.</typeparam>
+    /// <param name="builder">The device-auth builder: of a client, or of a session registered on its own.</param>
     /// <param name="configure">Sets the options: at least where Redis is, unless the application
     /// registers an <see cref="StackExchange.Redis.IConnectionMultiplexer"/>.</param>
     /// <returns>The same builder.</returns>
-    public static IDeviceAuthBuilder AddRedisTokenCoordination(this IDeviceAuthBuilder builder, Action<RedisTokenCoordinationOptions> configure)
+    public static TBuilder AddRedisTokenCoordination<TBuilder>(this TBuilder builder, Action<RedisTokenCoordinationOptions> configure)
+        where TBuilder : IDeviceAuthSessionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var name = builder.Name;
+        var name = builder.SessionName;
         var services = builder.Services;
 
         services.AddOptions<RedisTokenCoordinationOptions>(name).Configure(configure).ValidateOnStart();

@@ -3,8 +3,10 @@ using System.ComponentModel.DataAnnotations;
 namespace AuthHandler;
 
 /// <summary>
-/// Options of one HTTP client's device-auth handler and session. Named after the client, bound
-/// from code or configuration, and validated when the host starts (or the session is first used).
+/// Options of one device-auth session, and the defaults of the HTTP clients attached to it
+/// (<see cref="DeviceAuthClientOptions"/>). Named after the session (with
+/// <c>AddDeviceAuthHandler(options =&gt; ...)</c>, the client), bound from code or configuration,
+/// and validated when the host starts (or the session is first used).
 /// </summary>
 public sealed class DeviceAuthOptions
 {
@@ -71,11 +73,22 @@ public sealed class DeviceAuthOptions
     public bool SignInOnDemand { get; set; }
 
     /// <summary>
-    /// Gets the origins (<c>https://host[:port]</c>) that receive the token, in addition to the
-    /// origin of the client's <see cref="HttpClient.BaseAddress"/>. Requests to any other origin
-    /// pass through untouched: no token, no device headers, on every redirect hop too. HTTPS is
-    /// required except on loopback.
+    /// Gets the origins (<c>https://host[:port]</c>) that receive the token and the device headers.
+    /// Requests to any other origin pass through untouched: no token, no device headers, on every
+    /// redirect hop too. HTTPS is required except on loopback. For clients attached to this
+    /// session, the default of their <see cref="DeviceAuthClientOptions.AllowedOrigins"/>.
     /// </summary>
+    /// <remarks>
+    /// When the list is set, it is the whole list: the client's <see cref="HttpClient.BaseAddress"/>
+    /// is not added, so list the API's own origin too. When it is empty, each client pins the
+    /// origin of the first request it sends (HTTPS, or HTTP on loopback; the choice is logged once
+    /// at Information) and sends the token there only, for the life of the application: with a
+    /// <see cref="HttpClient.BaseAddress"/> set in a configure delegate or in a typed client's
+    /// constructor, that is the API's origin. Of concurrent first requests to different origins,
+    /// exactly one wins. Set the list when a client's first request may go elsewhere (an absolute
+    /// URL to another service), or to have a mistake fail closed rather than trust the first use.
+    /// </remarks>
+    /// <value>The default value is empty: the origin of each client's first request.</value>
     public IList<string> AllowedOrigins { get; } = [];
 
     /// <summary>
@@ -108,6 +121,7 @@ public sealed class DeviceAuthOptions
     /// <c>MaxAutomaticRedirections</c>), removes this header and <c>Authorization</c> before each
     /// hop, and puts the token and the device headers back only while the request stays on
     /// allowed origins. A hop that leaves them carries neither, nor does any hop after it.
+    /// For clients attached to this session, the default of their <see cref="DeviceAuthClientOptions.AuthorizationHeaderName"/>.
     /// </summary>
     /// <value>The default value is <c>Authorization</c>.</value>
     public string AuthorizationHeaderName { get; set; } = DeviceAuthConstants.AuthorizationHeaderName;
@@ -118,7 +132,10 @@ public sealed class DeviceAuthOptions
     /// </summary>
     public string? AuthorizationScheme { get; set; }
 
-    /// <summary>Gets or sets what a request gets when the user must sign in again.</summary>
+    /// <summary>
+    /// Gets or sets what a request gets when the user must sign in again. For clients attached to
+    /// this session, the default of their <see cref="DeviceAuthClientOptions.SignInRequiredBehavior"/>.
+    /// </summary>
     /// <value>The default value is <see cref="SignInRequiredBehavior.ReturnUnauthorizedResponse"/>.</value>
     public SignInRequiredBehavior SignInRequiredBehavior { get; set; } = SignInRequiredBehavior.ReturnUnauthorizedResponse;
 

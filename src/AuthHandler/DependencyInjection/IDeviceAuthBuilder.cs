@@ -1,11 +1,12 @@
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Configures the device-auth handler of one HTTP client.</summary>
-public interface IDeviceAuthBuilder
+/// <summary>
+/// Configures the device-auth handler of one HTTP client and the session it uses. It is the
+/// client's <see cref="IHttpClientBuilder"/> too, so the chain goes on with any client extension
+/// (<c>AddStandardResilienceHandler()</c>, <c>AddHttpMessageHandler(...)</c>).
+/// </summary>
+public interface IDeviceAuthBuilder : IHttpClientBuilder, IDeviceAuthSessionBuilder
 {
-    /// <summary>Gets the HTTP client name, which is also the session's key.</summary>
-    string Name { get; }
-
     /// <summary>Gets the application's service collection.</summary>
-    IServiceCollection Services { get; }
+    new IServiceCollection Services { get; }
 }

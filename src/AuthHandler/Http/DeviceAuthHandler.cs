@@ -43,7 +43,8 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // Invariant 8: the token and the device headers go only to the allowed origins.
-        if (!_policy.Origins.IsAllowed(request.RequestUri))
+        var decision = _policy.Origins.Authorize(request.RequestUri);
+        if (decision != OriginDecision.Allowed && !Admitted(decision, request.RequestUri))
         {
             // Untouched, but its redirects are followed here as the primary handler no longer does.
             return RedirectLimit == 0 ? base.SendAsync(request, cancellationToken) : SendUntouchedAsync(request, cancellationToken);
@@ -160,6 +161,37 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         return StartsRedirect(response, chain)
             ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: true), cancellationToken).ConfigureAwait(false)
             : response;
+    }
+
+    /// <summary>The rare decisions, off the hot path: logs a pinned origin (admitted) or a refused one.</summary>
+    private bool Admitted(OriginDecision decision, Uri? uri)
+    {
+        if (decision == OriginDecision.Pinned)
+        {
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.OriginPinned(_logger, _policy.ClientName, OriginSet.Describe(uri));
+            }
+
+            return true;
+        }
+
+        // A warning the first time (a client whose first request went elsewhere than its API, or
+        // an http BaseAddress off loopback, shows up at once), then debug: apps call other origins
+        // with the same client on purpose. The origin only, never the path or query.
+        if (decision == OriginDecision.FirstRefused)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                Log.FirstOriginRefused(_logger, _policy.ClientName, OriginSet.Describe(uri), _policy.Origins.PinsFirstOrigin);
+            }
+        }
+        else if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.OriginRefused(_logger, _policy.ClientName, OriginSet.Describe(uri));
+        }
+
+        return false;
     }
 
     private void SetToken(HttpRequestMessage request, TokenSnapshot token, bool replace)

@@ -1,5 +1,4 @@
 using AuthHandler.Http.Internal;
-using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
 namespace AuthHandler.DependencyInjection.Internal;
@@ -10,17 +9,13 @@ internal sealed partial class DeviceAuthOptionsAttributeValidator : IValidateOpt
 {
 }
 
-/// <summary>Rules that span fields or need the HTTP client's configuration.</summary>
+/// <summary>Rules that span fields.</summary>
 internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOptions>
 {
-    private readonly IOptionsMonitor<HttpClientFactoryOptions> _factoryOptions;
-
-    public DeviceAuthOptionsValidator(IOptionsMonitor<HttpClientFactoryOptions> factoryOptions) => _factoryOptions = factoryOptions;
-
     public ValidateOptionsResult Validate(string? name, DeviceAuthOptions options)
     {
         var failures = new List<string>();
-        var prefix = $"DeviceAuthOptions for HTTP client '{name}': ";
+        var prefix = $"DeviceAuthOptions for session '{name}': ";
 
         if (options.Authority is not null)
         {
@@ -54,7 +49,7 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
             failures.Add(prefix + $"ClientAuthentication {options.ClientAuthentication} needs a ClientSecret.");
         }
 
-        CheckOrigins(name, options, prefix, failures);
+        CheckOrigins(options.AllowedOrigins, prefix, failures);
 
         if (options.RefreshWindow < TimeSpan.Zero)
         {
@@ -125,9 +120,10 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private void CheckOrigins(string? name, DeviceAuthOptions options, string prefix, List<string> failures)
+    /// <summary>Each origin is one, and secure; an empty list is fine (the first request's origin is pinned).</summary>
+    public static void CheckOrigins(IEnumerable<string> origins, string prefix, List<string> failures)
     {
-        foreach (var value in options.AllowedOrigins)
+        foreach (var value in origins)
         {
             if (OriginSet.TryParseOrigin(value) is not { } origin)
             {
@@ -137,17 +133,6 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
             {
                 failures.Add(prefix + $"AllowedOrigins entry '{value}' must use https (http is allowed only on loopback).");
             }
-        }
-
-        var baseAddress = ClientBaseAddress.Find(_factoryOptions, name ?? Options.DefaultName);
-        if (baseAddress is not null && baseAddress.IsAbsoluteUri && !OriginSet.IsSecure(baseAddress))
-        {
-            failures.Add(prefix + $"the client's BaseAddress '{baseAddress}' must use https to receive tokens (http is allowed only on loopback).");
-        }
-
-        if (baseAddress is null && options.AllowedOrigins.Count == 0)
-        {
-            failures.Add(prefix + "no origin may receive the token: set the client's BaseAddress or add AllowedOrigins.");
         }
     }
 
@@ -159,7 +144,7 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
         }
     }
 
-    private static bool IsHeaderName(string? value)
+    public static bool IsHeaderName(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {

@@ -4,7 +4,6 @@ using AuthHandler.Http.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -25,21 +24,19 @@ internal static class DeviceAuthSessionFactory
         return DeviceHeaderSet.Create(options.DeviceHeaders, StorageDirectory(options), Logger(services));
     }
 
-    /// <summary>How the client's requests are authorized: what the handler needs, and nothing of the session's state.</summary>
-    public static ClientRequestPolicy CreateRequestPolicy(IServiceProvider services, string name)
+    /// <summary>
+    /// How one client's requests are authorized: what the handler needs, and nothing of the
+    /// session's state. Its origin set is the client's own, so a pinned origin is per client even
+    /// when clients share a session. Logs and metrics name the session.
+    /// </summary>
+    public static ClientRequestPolicy CreateRequestPolicy(IServiceProvider services, string clientName, string sessionName)
     {
         // Get validates: a misconfigured client fails here with OptionsValidationException.
-        var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
-        var origins = options.AllowedOrigins.Select(o => OriginSet.TryParseOrigin(o)!).ToList();
-        if (ClientBaseAddress.Find(services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(), name) is { IsAbsoluteUri: true } baseAddress)
-        {
-            origins.Add(new Uri(baseAddress.GetLeftPart(UriPartial.Authority)));
-        }
-
+        var options = services.GetRequiredService<IOptionsMonitor<DeviceAuthClientOptions>>().Get(clientName);
         return new ClientRequestPolicy(
-            name,
-            new OriginSet(origins),
-            services.GetRequiredKeyedService<DeviceHeaderSet>(name),
+            sessionName,
+            new OriginSet(options.AllowedOrigins.Select(o => OriginSet.TryParseOrigin(o)!)),
+            services.GetRequiredKeyedService<DeviceHeaderSet>(sessionName),
             options.AuthorizationHeaderName,
             options.SignInRequiredBehavior,
             services.GetRequiredService<DeviceAuthMetrics>());

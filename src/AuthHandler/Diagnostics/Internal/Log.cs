@@ -120,4 +120,14 @@ internal static partial class Log
 
     [LoggerMessage(36, LogLevel.Information, "Client {ClientName} stored the tokens that an earlier refresh could not store")]
     public static partial void StoredUnwrittenTokens(ILogger logger, string clientName);
+
+    // Ids 50 and up: ids 37-49 are left to work in progress elsewhere, so merges do not collide.
+    [LoggerMessage(50, LogLevel.Information, "Client {ClientName} sends its token and device headers to {Origin} only: the origin of its first request, as no AllowedOrigins are set")]
+    public static partial void OriginPinned(ILogger logger, string clientName, string origin);
+
+    [LoggerMessage(51, LogLevel.Warning, "Client {ClientName} sent a request to {Origin} without its token or device headers: not an allowed origin (the origin is the first request's, no AllowedOrigins are set: {Pinned}). Later requests to other origins log at Debug")]
+    public static partial void FirstOriginRefused(ILogger logger, string clientName, string origin, bool pinned);
+
+    [LoggerMessage(52, LogLevel.Debug, "Client {ClientName} sent a request to {Origin} without its token or device headers: not an allowed origin")]
+    public static partial void OriginRefused(ILogger logger, string clientName, string origin);
 }
