@@ -94,8 +94,9 @@ done
 python3 - "$app/obj/project.assets.json" <<'EOF' || fail "the app's restore went outside the 10.x extensions stack (above)"
 import json, sys
 libraries = json.load(open(sys.argv[1]))["libraries"]
-wrong = [name for name in libraries if name.startswith(("Microsoft.Extensions.", "Microsoft.AspNetCore.")) and not name.split("/")[1].startswith("10.")]
-print("\n".join(wrong))
+stack = [name.split("/") for name in libraries if name.startswith(("Microsoft.Extensions.", "Microsoft.AspNetCore."))]
+wrong = [f"{name}/{version}" for name, version in stack if not version.startswith("10.")]
+print("\n".join(wrong) if wrong else "the app's extensions stack: " + ", ".join(sorted({version for _, version in stack}, key=lambda v: [int(x) for x in v.split(".")])) + f" ({len(stack)} packages)")
 sys.exit(1 if wrong else 0)
 EOF
 
