@@ -75,7 +75,8 @@ internal sealed class AuthTestHost : IAsyncDisposable
         Action<DeviceAuthOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Action<IHttpClientBuilder>? client = null,
-        bool fileStore = false)
+        bool fileStore = false,
+        Action<IHttpClientBuilder>? clientAfterHandler = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "authhandler-tests-" + Guid.NewGuid().ToString("N"));
         var host = new AuthTestHost(WireMockServer.Start(), WireMockServer.Start(), directory);
@@ -100,6 +101,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
             o.StorageDirectory = directory;
             configure?.Invoke(o);
         });
+        clientAfterHandler?.Invoke(builder);
 
         host.Provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         return host;

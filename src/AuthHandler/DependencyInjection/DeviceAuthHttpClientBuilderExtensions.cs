@@ -182,7 +182,12 @@ public static class DeviceAuthHttpClientBuilderExtensions
             pipeline.AddTimeout(options.BackchannelTimeout);
         });
         services.AddHttpClient(DeviceAuthConstants.BackchannelName(name))
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // Its requests carry the client secret (Authorization: Basic, RFC 6749 §2.3.1), which
+            // Microsoft.Extensions.Http 10.0 keeps raw in the state of the factory's Trace "Request
+            // Headers" record; the library's own events log its calls instead. (The app's
+            // ConfigureHttpClientDefaults run before this, whatever their registration order.)
+            .RemoveAllLoggers();
 
         // A filter runs after every configuration action, whatever order the app registered them in.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, BackchannelHandlerFilter>());
@@ -191,7 +196,9 @@ public static class DeviceAuthHttpClientBuilderExtensions
         // here; on this client the device-auth handler follows them itself, hop by hop.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, RedirectHandlerFilter>());
 
-        builder.AddHttpMessageHandler(provider => new DeviceAuthHandler(
+        // Not an additional handler: RedirectHandlerFilter puts one per chain directly above the
+        // primary handler, below the factory's loggers and every handler the app adds.
+        services.TryAddKeyedSingleton<Func<DeviceAuthHandler>>(name, (provider, _) => () => new DeviceAuthHandler(
             provider.GetRequiredKeyedService<DeviceAuthSession>(name),
             provider.GetRequiredKeyedService<ClientRequestPolicy>(name),
             (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory)));
