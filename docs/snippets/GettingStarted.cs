@@ -61,14 +61,12 @@ public static class GettingStarted
 
     /// <summary>Fails fast on bad options, as a generic host does when it starts.</summary>
     /// <param name="provider">The service provider.</param>
-    /// <param name="cancellationToken">Cancels the validation.</param>
-    /// <returns>A task that completes when the options are valid.</returns>
-    public static async Task ValidateAsync(IServiceProvider provider, CancellationToken cancellationToken)
+    public static void Validate(IServiceProvider provider)
     {
         #region validate
         // Throws OptionsValidationException listing every problem. A generic host (Host.CreateApplicationBuilder)
         // runs the same check in StartAsync; without it, the first use of the session runs it.
-        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(cancellationToken);
+        provider.GetRequiredService<IStartupValidator>().Validate();
         #endregion
     }
 

@@ -76,7 +76,8 @@ internal sealed class AuthTestHost : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         Action<IHttpClientBuilder>? client = null,
         bool fileStore = false,
-        bool apiClient = true)
+        bool apiClient = true,
+        Action<IHttpClientBuilder>? clientAfterHandler = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "authhandler-tests-" + Guid.NewGuid().ToString("N"));
         var host = new AuthTestHost(WireMockServer.Start(), WireMockServer.Start(), directory);
@@ -105,6 +106,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
             var builder = collection.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(host.Api.Url!));
             client?.Invoke(builder);
             builder.AddDeviceAuthHandler(Options);
+            clientAfterHandler?.Invoke(builder);
         }
         else
         {

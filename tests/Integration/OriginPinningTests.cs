@@ -71,7 +71,7 @@ public sealed class OriginPinningTests
         api.Value = new Uri(host.Api.Url!);
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access1);
-        await host.Provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        host.Provider.GetRequiredService<IStartupValidator>().Validate();
 
         var response = await host.Provider.GetRequiredService<ConstructorApi>().GetDataAsync();
 
@@ -94,7 +94,7 @@ public sealed class OriginPinningTests
                 .AddDeviceAuthHandler(AuthTestHost.ClientName));
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access1);
-        await host.Provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        host.Provider.GetRequiredService<IStartupValidator>().Validate();
         _ = host.Session;
         var factory = host.Provider.GetRequiredService<IHttpClientFactory>();
 

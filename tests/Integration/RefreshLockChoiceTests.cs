@@ -29,8 +29,8 @@ public sealed class RefreshLockChoiceTests
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    private static Task StartAsync(IServiceProvider provider) =>
-        provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+    private static void Start(IServiceProvider provider) =>
+        provider.GetRequiredService<IStartupValidator>().Validate();
 
     public static TheoryData<string> CustomStoreRegistrations => ["keyed", "global-instance", "global-factory"];
 
@@ -58,7 +58,7 @@ public sealed class RefreshLockChoiceTests
                 }
             });
 
-        var atStart = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(provider));
+        var atStart = Assert.Throws<OptionsValidationException>(() => Start(provider));
         var atFirstUse = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredKeyedService<DeviceAuthSession>("api"));
 
         foreach (var message in new[] { atStart.Message, atFirstUse.Message })
@@ -76,7 +76,7 @@ public sealed class RefreshLockChoiceTests
         var givenLock = new CountingLock();
         var store = new SharedStore();
         await using var provider = Build(client: b => b.UseTokenStore(_ => store).UseRefreshLock(_ => givenLock));
-        await StartAsync(provider);
+        Start(provider);
         var session = provider.GetRequiredKeyedService<DeviceAuthSession>("api");
 
         await session.SetTokensAsync(new TokenSet(Access1, DateTimeOffset.UtcNow.AddHours(1)), TestContext.Current.CancellationToken);
@@ -91,7 +91,7 @@ public sealed class RefreshLockChoiceTests
     {
         await using var provider = Build(client: b => b.UseTokenStore(_ => new SharedStore()).UseRefreshLock(_ => new InProcessRefreshLock()));
 
-        await StartAsync(provider);
+        Start(provider);
 
         Assert.IsType<InProcessRefreshLock>(provider.GetRequiredKeyedService<DeviceAuthSession>("api").RefreshLock);
     }
@@ -115,7 +115,7 @@ public sealed class RefreshLockChoiceTests
             }
         });
 
-        await StartAsync(provider);
+        Start(provider);
 
         Assert.Same(registered, provider.GetRequiredKeyedService<DeviceAuthSession>("api").RefreshLock);
     }
@@ -124,7 +124,7 @@ public sealed class RefreshLockChoiceTests
     public async Task DefaultStore_IsPairedWithAFileRefreshLockInTheStorageDirectory()
     {
         await using var host = AuthTestHost.Start(fileStore: true);
-        await StartAsync(host.Provider);
+        Start(host.Provider);
 
         await host.Session.SetTokensAsync(new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)), TestContext.Current.CancellationToken);
 
@@ -140,7 +140,7 @@ public sealed class RefreshLockChoiceTests
         try
         {
             await using var provider = Build(client: b => b.UseFileTokenStore(directory));
-            await StartAsync(provider);
+            Start(provider);
 
             var refreshLock = Assert.IsType<FileRefreshLock>(provider.GetRequiredKeyedService<DeviceAuthSession>("api").RefreshLock);
             Assert.Equal(Path.GetFullPath(directory), refreshLock.Directory);
@@ -159,8 +159,8 @@ public sealed class RefreshLockChoiceTests
     {
         await using var keyed = Build(client: b => b.UseMemoryTokenStore());
         await using var global = AuthTestHost.Start();
-        await StartAsync(keyed);
-        await StartAsync(global.Provider);
+        Start(keyed);
+        Start(global.Provider);
 
         Assert.IsType<InProcessRefreshLock>(keyed.GetRequiredKeyedService<DeviceAuthSession>("api").RefreshLock);
         Assert.IsType<InProcessRefreshLock>(global.Session.RefreshLock);

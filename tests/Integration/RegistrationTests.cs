@@ -53,7 +53,7 @@ public sealed class RegistrationTests
             });
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
-        var atStart = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var atStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         var atFirstUse = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredKeyedService<DeviceAuthSession>("api"));
 
         Assert.Contains(expected, atStart.Message, StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public sealed class RegistrationTests
         });
         using var provider = services.BuildServiceProvider();
 
-        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        Assert.Null(Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate()));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class RegistrationTests
             });
         using var provider = services.BuildServiceProvider();
 
-        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        Assert.Null(Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate()));
         Assert.Null(Record.Exception(() => provider.GetRequiredKeyedService<DeviceAuthSession>("api")));
     }
 

@@ -32,7 +32,7 @@ public sealed class SessionRegistrationTests
         await using var host = AuthTestHost.Start(apiClient: false);
         host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
         host.TokenEndpointAnswers(AuthTestHost.Tokens(Access1, Refresh1));
-        await host.Provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken);
+        host.Provider.GetRequiredService<IStartupValidator>().Validate();
         string? shownCode = null;
 
         var signIn = host.Session.SignInAsync(args => { shownCode = args.UserCode; return ValueTask.CompletedTask; }, TestContext.Current.CancellationToken);
@@ -131,7 +131,7 @@ public sealed class SessionRegistrationTests
         services.AddHttpClient("api", c => c.BaseAddress = new Uri("https://api.example.com/")).AddDeviceAuthHandler("github");
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("no device-auth session 'github' is registered", ex.Message, StringComparison.Ordinal);
         Assert.Contains("AddDeviceAuthSession(\"github\"", ex.Message, StringComparison.Ordinal);

@@ -20,19 +20,20 @@ public sealed class TelemetryTests
             .Sum(m => m.Value);
 
     [Fact]
-    public async Task Refresh_After401_RecordsRefreshRetriesJoinsAndLogs()
+    public async Task Refresh_After401_RecordsOneRefreshOneStoreLoadRetriesJoinsAndLogs()
     {
         await using var host = AuthTestHost.Start();
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access2);
         await using var tokenEndpoint = HeldTokenEndpoint.Answer(host, AuthTestHost.Tokens(Access2, Refresh2));
         using var refreshes = Collect(host, "authhandler.refresh.count");
+        using var loads = Collect(host, "authhandler.store.load.count");
         using var retries = Collect(host, "authhandler.request.retries");
         using var joins = Collect(host, "authhandler.refresh.joins");
         using var duration = new MetricCollector<double>(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, "authhandler.refresh.duration");
         var client = host.Client;
 
-        // The first read of the store, by one caller: a "loaded" run that nobody joins.
+        // The first read of the store, by one caller: a load, not a refresh, that nobody joins.
         Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
         await host.Session.WhenRefreshCompleted();
 
@@ -46,12 +47,13 @@ public sealed class TelemetryTests
         await host.Session.WhenRefreshCompleted();
 
         Assert.Equal(1, Sum(refreshes, "refreshed"));
-        Assert.Equal(1, Sum(refreshes, "loaded"));
-        Assert.Equal(2, refreshes.GetMeasurementSnapshot().Count);
+        Assert.Single(refreshes.GetMeasurementSnapshot());
+        Assert.Equal(1, Sum(loads, "loaded"));
+        Assert.Single(loads.GetMeasurementSnapshot());
         Assert.Equal(20, Sum(retries));
         Assert.Equal(19, Sum(joins));
         Assert.Equal(1, tokenEndpoint.Calls);
-        Assert.Equal(2, duration.GetMeasurementSnapshot().Count);
+        Assert.Single(duration.GetMeasurementSnapshot());
         Assert.All(refreshes.GetMeasurementSnapshot(), m => Assert.Equal(AuthTestHost.ClientName, m.Tags["authhandler.client"]));
         var events = host.Logs.GetSnapshot().Select(r => r.Id.Id).ToHashSet();
         Assert.Superset(new HashSet<int> { 1, 2, 8, 14 }, events);
@@ -162,5 +164,137 @@ public sealed class TelemetryTests
         Assert.Equal(parents.ToHashSet(), refresh.Links.Select(l => l.Context.TraceId).ToHashSet());
         Assert.Equal("refreshed", refresh.GetTagItem("authhandler.outcome"));
         Assert.DoesNotContain(refresh.TagObjects, t => t.Value?.ToString()?.Contains(AuthTestHost.SecretMarker, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task StoreLoad_ExpiredStoredToken_CountsARefreshAndNoLoad()
+    {
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1, lifetime: TimeSpan.FromMinutes(10));
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2));
+        using var refreshes = Collect(host, "authhandler.refresh.count");
+        using var loads = Collect(host, "authhandler.store.load.count");
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+        await host.Session.WhenRefreshCompleted();
+
+        // The first read found an expired token and redeemed its refresh token: that is a refresh.
+        Assert.Equal(1, host.TokenCalls);
+        Assert.Equal(1, Sum(refreshes, "refreshed"));
+        Assert.Single(refreshes.GetMeasurementSnapshot());
+        Assert.Empty(loads.GetMeasurementSnapshot());
+    }
+
+    [Fact]
+    public async Task StoreLoad_EmptyStore_CountsASignedOutLoadAndNoRefresh()
+    {
+        await using var host = AuthTestHost.Start();
+        using var refreshes = Collect(host, "authhandler.refresh.count");
+        using var loads = Collect(host, "authhandler.store.load.count");
+        using var duration = new MetricCollector<double>(host.Provider.GetRequiredService<IMeterFactory>(), DeviceAuthDiagnostics.MeterName, "authhandler.refresh.duration");
+
+        Assert.Null(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(0, host.TokenCalls);
+        Assert.Equal(1, Sum(loads, "signed_out"));
+        Assert.Single(loads.GetMeasurementSnapshot());
+        Assert.Empty(refreshes.GetMeasurementSnapshot());
+        Assert.Empty(duration.GetMeasurementSnapshot());
+    }
+
+    [Fact]
+    public async Task Refresh_Rejected_SpanHasEndedWhenTheSignInRequiredEventAndCallbackRun()
+    {
+        var (listener, stopped) = ListenToRefreshSpans();
+        using var _ = listener;
+        using var requests = new ActivitySource("AuthHandler.Tests.Requests");
+        var seen = new List<string>();
+        ActivityTraceId request = default;
+        await using var host = AuthTestHost.Start(o => o.OnSignInRequired = _ =>
+        {
+            seen.Add("callback: " + Observe(stopped, request));
+            return ValueTask.CompletedTask;
+        });
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(new { error = "invalid_grant" }, 400);
+        host.Session.SignInRequired += (_, _) => seen.Add("event: " + Observe(stopped, request));
+
+        // The first read of the store (a span of its own) before the request's trace starts.
+        Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+
+        using (var parent = requests.StartActivity("request"))
+        {
+            request = parent!.TraceId;
+            await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+        }
+
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(["event: span ended, not current", "callback: span ended, not current"], seen);
+    }
+
+    [Fact]
+    public async Task Refresh_Refreshed_SpanHasEndedWhenTheRefreshedEventRuns()
+    {
+        var (listener, stopped) = ListenToRefreshSpans();
+        using var _ = listener;
+        using var requests = new ActivitySource("AuthHandler.Tests.Requests");
+        var seen = new List<string>();
+        ActivityTraceId request = default;
+        await using var host = AuthTestHost.Start();
+        await host.SeedAsync(Access1);
+        host.ApiAccepts(Access2);
+        host.TokenEndpointAnswers(AuthTestHost.Tokens(Access2, Refresh2));
+        host.Session.Refreshed += (_, _) => seen.Add(Observe(stopped, request));
+        Assert.NotNull(await host.Session.GetTokenAsync(TestContext.Current.CancellationToken));
+
+        using (var parent = requests.StartActivity("request"))
+        {
+            request = parent!.TraceId;
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await host.Client.GetAsync("/data", TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        await host.Session.WhenRefreshCompleted();
+
+        Assert.Equal(["span ended, not current"], seen);
+    }
+
+    /// <summary>Every AuthHandler.Refresh span, as it stops (tests run in parallel: filter by the request's trace).</summary>
+    private static (ActivityListener Listener, List<Activity> Stopped) ListenToRefreshSpans()
+    {
+        var stopped = new List<Activity>();
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is DeviceAuthDiagnostics.ActivitySourceName or "AuthHandler.Tests.Requests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "AuthHandler.Refresh")
+                {
+                    lock (stopped)
+                    {
+                        stopped.Add(activity);
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return (listener, stopped);
+    }
+
+    /// <summary>What app code sees of the refresh span started for <paramref name="request"/>: whether it has ended, and whether it is current.</summary>
+    private static string Observe(List<Activity> stopped, ActivityTraceId request)
+    {
+        bool ended;
+        lock (stopped)
+        {
+            ended = stopped.Any(s => s.Links.Any(l => l.Context.TraceId == request));
+        }
+
+        var current = Activity.Current?.OperationName == "AuthHandler.Refresh";
+        return (ended ? "span ended" : "span open") + ", " + (current ? "current" : "not current");
     }
 }

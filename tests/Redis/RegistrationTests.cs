@@ -37,7 +37,7 @@ public sealed class RegistrationTests
         Assert.Equal("RedisTokenStore", provider.GetRequiredKeyedService<ITokenStore>("api").GetType().Name);
         Assert.Equal("RedisRefreshLock", provider.GetRequiredKeyedService<IRefreshLock>("api").GetType().Name);
         Assert.Null(provider.GetKeyedService<ITokenStore>("other"));
-        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        Assert.Null(Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate()));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class RegistrationTests
     {
         await using var provider = Build(o => o.Configuration = "127.0.0.1:1", dataProtection: false);
 
-        var atStart = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var atStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         var atResolve = Assert.ThrowsAny<Exception>(() => provider.GetRequiredKeyedService<ITokenStore>("api"));
 
         Assert.Contains("services.AddDataProtection()", atStart.Message, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class RegistrationTests
             o.DataProtectionPurpose = " ";
         });
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("HTTP client 'api'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("not both", ex.Message, StringComparison.Ordinal);
@@ -81,7 +81,7 @@ public sealed class RegistrationTests
     {
         await using var provider = Build(_ => { });
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("set Configuration", ex.Message, StringComparison.Ordinal);
         Assert.Contains("IConnectionMultiplexer", ex.Message, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class RegistrationTests
 
         // Start validation accepts the registration without resolving the service; the store is
         // what asks for it, so it is the connection the coordination uses.
-        Assert.Null(await Record.ExceptionAsync(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken)));
+        Assert.Null(Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate()));
         var atResolve = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<ITokenStore>("api"));
         Assert.Equal("the application's multiplexer was resolved", atResolve.Message);
     }
@@ -116,7 +116,7 @@ public sealed class RegistrationTests
     {
         await using var provider = Build(o => o.Configuration = "127.0.0.1:1,noSuchOption=1");
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(TestContext.Current.CancellationToken));
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("not a valid StackExchange.Redis configuration string", ex.Message, StringComparison.Ordinal);
     }

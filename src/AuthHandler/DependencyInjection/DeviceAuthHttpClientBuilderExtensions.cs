@@ -108,7 +108,9 @@ public static class DeviceAuthHttpClientBuilderExtensions
         // itself, hop by hop, with the origin policy.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, RedirectHandlerFilter>());
 
-        builder.AddHttpMessageHandler(provider => CreateHandler(provider, name, sessionName));
+        // Not an additional handler: RedirectHandlerFilter puts one per chain directly above the
+        // primary handler, below the factory's loggers and every handler the app adds.
+        services.TryAddKeyedSingleton<Func<DeviceAuthHandler>>(name, (provider, _) => () => CreateHandler(provider, name, sessionName));
 
         return new DeviceAuthBuilder(name, sessionName, services);
     }

@@ -8,10 +8,15 @@ namespace AuthHandler;
 /// <para>Instruments (all tagged with <c>authhandler.client</c>, the HTTP client name):</para>
 /// <list type="bullet">
 /// <item><c>authhandler.refresh.count</c> — runs of the shared refresh by <c>authhandler.outcome</c>:
-/// <c>refreshed</c> (the token endpoint issued tokens), <c>loaded</c> (the first read of the store),
-/// <c>adopted</c> (another session or process had refreshed), <c>rejected</c>, <c>signed_out</c>,
-/// <c>transient</c>, <c>client_configuration</c>.</item>
-/// <item><c>authhandler.refresh.duration</c> — seconds per refresh, by outcome.</item>
+/// <c>refreshed</c> (the token endpoint issued tokens), <c>adopted</c> (another session or process
+/// had refreshed), <c>rejected</c>, <c>signed_out</c>, <c>transient</c>, <c>client_configuration</c>.
+/// A session's first read of the store is not a refresh and is not counted here, unless it found
+/// an expired token and called the token endpoint.</item>
+/// <item><c>authhandler.refresh.duration</c> — seconds per refresh, by outcome (the same runs).</item>
+/// <item><c>authhandler.store.load.count</c> — a session's first reads of the store that called no
+/// token endpoint, by <c>authhandler.outcome</c>: <c>loaded</c> (usable tokens), <c>signed_out</c>
+/// (none stored, or none usable: unreadable, refresh token expired), <c>transient</c> (the store
+/// or the refresh lock failed).</item>
 /// <item><c>authhandler.refresh.joins</c> — requests that waited on a refresh another request started.</item>
 /// <item><c>authhandler.request.retries</c> — requests re-sent after a 401.</item>
 /// <item><c>authhandler.sign_in_required</c> — sign-in-required signals, by <c>authhandler.reason</c>.</item>

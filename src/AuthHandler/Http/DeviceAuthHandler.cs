@@ -13,11 +13,18 @@ namespace AuthHandler.Http;
 /// instances (invariant 1).
 /// </summary>
 /// <remarks>
+/// <para>
+/// It sits directly above the primary handler (<c>RedirectHandlerFilter</c> puts it there), below
+/// the factory's loggers and every handler the app adds, and the token is on the request only
+/// while this handler sends it: no other handler or logger sees it.
+/// </para>
+/// <para>
 /// Redirects are followed here, hop by hop, not by the primary handler (which
 /// <c>RedirectHandlerFilter</c> stops from following): below this handler a redirect would carry
 /// every header but <c>Authorization</c> to wherever it points, and lose <c>Authorization</c>
 /// even on the API's own origin. Each hop gets the token and the device headers only while the
 /// request has stayed on allowed origins (invariant 8).
+/// </para>
 /// </remarks>
 internal sealed partial class DeviceAuthHandler : DelegatingHandler
 {
@@ -89,7 +96,15 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         }
 
         SetToken(request, token, replaceToken);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            RemoveToken(request);
+        }
 
         // One comparison for the usual answer: below 300 is neither a redirect nor a 401.
         var status = (int)response.StatusCode;
@@ -157,7 +172,15 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         response.Dispose();
         SetToken(request, next, replace: true);
         chain?.Retried = true;
-        response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            RemoveToken(request);
+        }
+
         return StartsRedirect(response, chain)
             ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: true), cancellationToken).ConfigureAwait(false)
             : response;
@@ -206,6 +229,14 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
 
         headers.TryAddWithoutValidation(_policy.HeaderName, token.HeaderValue);
     }
+
+    /// <summary>
+    /// Takes the token off the request once it was sent: the message goes back up through the
+    /// handlers above this one (a resilience handler sends it again, the factory's loggers log its
+    /// headers on each attempt, a handler may read <see cref="HttpResponseMessage.RequestMessage"/>),
+    /// and none of them is to see the token. Each send puts the current one on again.
+    /// </summary>
+    private void RemoveToken(HttpRequestMessage request) => request.Headers.Remove(_policy.HeaderName);
 
     private HttpResponseMessage SignInRequired(HttpRequestMessage request, HttpResponseMessage? response)
     {

@@ -82,7 +82,12 @@ internal static class SessionRegistration
             pipeline.AddTimeout(options.BackchannelTimeout);
         });
         services.AddHttpClient(DeviceAuthConstants.BackchannelName(name))
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // Its requests carry the client secret (Authorization: Basic, RFC 6749 §2.3.1), which
+            // Microsoft.Extensions.Http 10.0 keeps raw in the state of the factory's Trace "Request
+            // Headers" record; the library's own events log its calls instead. (The app's
+            // ConfigureHttpClientDefaults run before this, whatever their registration order.)
+            .RemoveAllLoggers();
 
         // A filter runs after every configuration action, whatever order the app registered them in.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, BackchannelHandlerFilter>());

@@ -16,6 +16,7 @@ internal sealed class DeviceAuthMetrics
     private readonly Counter<long> _retries;
     private readonly Counter<long> _signInRequired;
     private readonly Counter<long> _signIns;
+    private readonly Counter<long> _storeLoads;
 
     public DeviceAuthMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +31,7 @@ internal sealed class DeviceAuthMetrics
         _retries = meter.CreateCounter<long>("authhandler.request.retries", "{request}", "Requests re-sent after a 401 with a new token.");
         _signInRequired = meter.CreateCounter<long>("authhandler.sign_in_required", "{signal}", "Sign-in-required signals: the user must sign in again.");
         _signIns = meter.CreateCounter<long>("authhandler.signin.count", "{sign_in}", "Device sign-ins by outcome.");
+        _storeLoads = meter.CreateCounter<long>("authhandler.store.load.count", "{load}", "First reads of the token store that needed no token-endpoint call, by outcome.");
     }
 
     public void Refreshed(string client, string outcome, TimeSpan duration)
@@ -38,6 +40,10 @@ internal sealed class DeviceAuthMetrics
         _refreshes.Add(1, tags);
         _refreshDuration.Record(duration.TotalSeconds, tags);
     }
+
+    /// <summary>A session's first read of the store that called no token endpoint: not a refresh, so not in the refresh instruments.</summary>
+    public void StoreLoaded(string client, string outcome) =>
+        _storeLoads.Add(1, new KeyValuePair<string, object?>(ClientTag, client), new KeyValuePair<string, object?>(OutcomeTag, outcome));
 
     public void Joined(string client) => _joins.Add(1, new KeyValuePair<string, object?>(ClientTag, client));
 

@@ -44,7 +44,17 @@ internal sealed class SessionSignals
     public async ValueTask RefreshEndedAsync(RefreshOutcome outcome, bool signedOutNow, bool startedFromStore, TimeSpan elapsed, Activity? activity)
     {
         var outcomeName = Describe(outcome, startedFromStore);
-        _metrics.Refreshed(_name, outcomeName, elapsed);
+        if (startedFromStore && !CalledTokenEndpoint(outcome))
+        {
+            // The first read of the store found tokens to use, none, or could not read: no
+            // refresh happened, and counting it as one would skew every refresh rate and latency.
+            _metrics.StoreLoaded(_name, outcomeName);
+        }
+        else
+        {
+            _metrics.Refreshed(_name, outcomeName, elapsed);
+        }
+
         if (activity is not null)
         {
             activity.SetTag(DeviceAuthMetrics.OutcomeTag, outcomeName);
@@ -73,6 +83,12 @@ internal sealed class SessionSignals
             Raise(Refreshed, new RefreshedEventArgs(_name, outcome.Snapshot!.Tokens.ExpiresAt, outcome.RefreshTokenRotated));
         }
     }
+
+    /// <summary>Whether the run presented a refresh token to the token endpoint: what makes it a refresh.</summary>
+    private static bool CalledTokenEndpoint(RefreshOutcome outcome) =>
+        outcome.Refreshed
+        || outcome.Failure is TokenEndpointException
+        || outcome.SignedOutReason is SignInRequiredReason.RefreshRejected or SignInRequiredReason.RefreshAnswerLost;
 
     private static string Describe(RefreshOutcome outcome, bool startedFromStore) => outcome switch
     {
