@@ -61,12 +61,13 @@ internal sealed class OriginSet
                 Volatile.Write(ref _lastAllowed, uri);
                 return OriginDecision.Pinned;
             }
+        }
 
-            // Another first request won: this one is decided against its origin.
-            if (IsAllowed(uri))
-            {
-                return OriginDecision.Allowed;
-            }
+        // Another first request may have pinned its origin since the first look (before or during
+        // the compare-and-swap above): this one is decided against that origin.
+        if (PinsFirstOrigin && IsAllowed(uri))
+        {
+            return OriginDecision.Allowed;
         }
 
         return Interlocked.Exchange(ref _refusedBefore, 1) == 0 ? OriginDecision.FirstRefused : OriginDecision.Refused;
