@@ -1,5 +1,6 @@
 using AuthHandler;
 using AuthHandler.DependencyInjection.Internal;
+using AuthHandler.Storage.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -53,7 +54,8 @@ public static class DeviceAuthCredentialStoreExtensions
         {
             var options = provider.GetRequiredService<IOptionsMonitor<DeviceAuthOptions>>().Get(name);
             var logger = (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(DeviceAuthConstants.LoggerCategory);
-            return new CredentialTokenStore(options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory(), fallBackToFile, logger) { ClientName = name };
+            var directory = options.StorageDirectory ?? DeviceAuthConstants.DefaultStorageDirectory();
+            return new CredentialTokenStore(directory, fallBackToFile, logger, provider.GetService<SecretBackendFactory>()?.Create) { ClientName = name };
         });
         builder.Services.AddKeyedSingleton<ITokenStore>(name, (provider, key) => provider.GetRequiredKeyedService<CredentialTokenStore>(key));
         builder.Services.AddKeyedSingleton<IRefreshLock>(name, (provider, key) => provider.GetRequiredKeyedService<CredentialTokenStore>(key)

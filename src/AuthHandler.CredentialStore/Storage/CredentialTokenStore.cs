@@ -48,16 +48,16 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
     /// <param name="fallBackToFile">Whether to keep the tokens in owner-only files when the credential store cannot be used, rather than fail.</param>
     /// <param name="logger">Where the line that says which store is used goes.</param>
     public CredentialTokenStore(string directory, bool fallBackToFile = false, ILogger? logger = null)
-        : this(directory, fallBackToFile, logger, PlatformBackend)
+        : this(directory, fallBackToFile, logger, null)
     {
     }
 
-    internal CredentialTokenStore(string directory, bool fallBackToFile, ILogger? logger, Func<ISecretBackend?> createBackend)
+    internal CredentialTokenStore(string directory, bool fallBackToFile, ILogger? logger, Func<ISecretBackend?>? createBackend)
     {
         _files = new FileTokenStore(directory);
         FallsBackToFile = fallBackToFile;
         _logger = logger ?? NullLogger.Instance;
-        _createBackend = createBackend;
+        _createBackend = createBackend ?? PlatformBackend;
         _choice = new Lazy<Task<Choice>>(ChooseAsync);
     }
 
