@@ -289,6 +289,40 @@ public sealed class CredentialTokenStoreTests
     }
 
     [Fact]
+    public async Task PlatformStore_KeyringWithoutDefaultCollection_FallsBackWithoutCreatingOne()
+    {
+        // Creating a collection takes a prompt for its password: never asked for.
+        await using var keyring = await PrivateSecretService.StartAsync(loginCollection: false);
+        var store = Store(keyring, fallBack: true);
+
+        var location = await store.GetLocationAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(NoHang, TestContext.Current.CancellationToken);
+        var ex = await Assert.ThrowsAsync<TokenStoreException>(() => Store(keyring).GetAsync(StoredItem.Key, TestContext.Current.CancellationToken).AsTask().WaitAsync(NoHang, TestContext.Current.CancellationToken));
+
+        Assert.Equal(TokenStorageKind.File, location.Kind);
+        Assert.Contains("no default keyring collection", location.FallbackReason, StringComparison.Ordinal);
+        Assert.True(ex.IsTransient);
+        Assert.Contains("no default keyring collection", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecretServiceThatDoesNotAnswer_FailsTransientAfterTheTimeoutAndThePlatformStoreFallsBack()
+    {
+        await using var keyring = await PrivateSecretService.StartAsync();
+        await keyring.FreezeKeyringAsync();
+        var timeout = TimeSpan.FromMilliseconds(500);
+        var explicitStore = new CredentialTokenStore(keyring.StoreDirectory, false, null, () => new SecretServiceBackend(keyring.Address, timeout));
+        var platform = new CredentialTokenStore(keyring.StoreDirectory, true, null, () => new SecretServiceBackend(keyring.Address, timeout));
+
+        var ex = await Assert.ThrowsAsync<TokenStoreException>(() => explicitStore.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken).AsTask().WaitAsync(NoHang, TestContext.Current.CancellationToken));
+        var location = await platform.GetLocationAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(NoHang, TestContext.Current.CancellationToken);
+
+        Assert.True(ex.IsTransient);
+        Assert.Contains("did not answer within 0.5 s", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(TokenStorageKind.File, location.Kind);
+        Assert.Contains("did not answer", location.FallbackReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PlatformStore_BusWithoutSecretService_FallsBackToTheFile()
     {
         await using var bus = await PrivateSecretService.StartAsync(withKeyring: false);

@@ -46,8 +46,12 @@ internal sealed class PrivateSecretService : IAsyncDisposable
     /// <summary>Gets a directory for the token store under test (its lock and fallback files).</summary>
     public string StoreDirectory => Path.Combine(Root, "store");
 
-    /// <summary>Starts the bus, and the keyring daemon unless <paramref name="withKeyring"/> is false.</summary>
-    public static async Task<PrivateSecretService> StartAsync(bool withKeyring = true)
+    /// <summary>
+    /// Starts the bus, and the keyring daemon unless <paramref name="withKeyring"/> is false. Without
+    /// <paramref name="loginCollection"/> the daemon is given no password: it has no login
+    /// collection and no default alias, as on a machine where nobody ever signed in to a desktop.
+    /// </summary>
+    public static async Task<PrivateSecretService> StartAsync(bool withKeyring = true, bool loginCollection = true)
     {
         RequireTools();
         var root = Path.Combine(Path.GetTempPath(), "authhandler-ss-" + Guid.NewGuid().ToString("N")[..12]);
@@ -58,7 +62,7 @@ internal sealed class PrivateSecretService : IAsyncDisposable
             await service.StartBusAsync();
             if (withKeyring)
             {
-                await service.StartKeyringAsync();
+                await service.StartKeyringAsync(loginCollection);
             }
 
             return service;
@@ -84,6 +88,18 @@ internal sealed class PrivateSecretService : IAsyncDisposable
         var message = writer.CreateMessage();
         writer.Dispose();
         await connection.CallMethodAsync(message);
+    }
+
+    /// <summary>
+    /// Stops the keyring daemon (SIGSTOP): it keeps its name on the bus and its socket open, and
+    /// answers nothing, as a hung daemon would. Dispose kills it all the same.
+    /// </summary>
+    public async Task FreezeKeyringAsync()
+    {
+        var keyring = _processes.Single(p => p.StartInfo.FileName == "gnome-keyring-daemon");
+        using var kill = Process.Start("kill", ["-STOP", keyring.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     /// <summary>
@@ -184,7 +200,7 @@ internal sealed class PrivateSecretService : IAsyncDisposable
         Address = address;
     }
 
-    private async Task StartKeyringAsync()
+    private async Task StartKeyringAsync(bool loginCollection)
     {
         var home = Path.Combine(Root, "home");
         var runtime = Path.Combine(Root, "run");
@@ -195,7 +211,7 @@ internal sealed class PrivateSecretService : IAsyncDisposable
         }
         var keyring = Start(
             "gnome-keyring-daemon",
-            ["--unlock", "--components=secrets", "--foreground"],
+            loginCollection ? ["--unlock", "--components=secrets", "--foreground"] : ["--components=secrets", "--foreground"],
             new Dictionary<string, string?>
             {
                 ["DBUS_SESSION_BUS_ADDRESS"] = Address,
@@ -207,14 +223,18 @@ internal sealed class PrivateSecretService : IAsyncDisposable
             });
 
         // --unlock reads the login password from stdin until it closes; the collection is created with it.
-        await keyring.StandardInput.WriteAsync("test-password");
+        if (loginCollection)
+        {
+            await keyring.StandardInput.WriteAsync("test-password");
+        }
+
         keyring.StandardInput.Close();
 
-        // Ready when the default alias names the unlocked login collection.
+        // Ready when the default alias names the unlocked login collection (or, without one, answers at all).
         var started = Stopwatch.StartNew();
         while (true)
         {
-            if (await DefaultCollectionAsync() is "/org/freedesktop/secrets/collection/login")
+            if (await DefaultCollectionAsync() is { } alias && (alias == "/org/freedesktop/secrets/collection/login" || (!loginCollection && alias == "/")))
             {
                 return;
             }
