@@ -180,11 +180,21 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
 
     private async ValueTask<StoreEntry> ReadEntryAsync(string key, CancellationToken cancellationToken)
     {
-        if (await BackendAsync(cancellationToken).ConfigureAwait(false) is not { } backend || File.Exists(_files.PathFor(key)))
+        if (await BackendAsync(cancellationToken).ConfigureAwait(false) is not { } backend)
+        {
+            return await ((ISignOutRecordingStore)_files).ReadEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (File.Exists(_files.PathFor(key)))
         {
             // A file beside the credential store was written after the last move (which deletes it),
-            // so it is the newest record: a fallback, an older version, or a sign-out.
-            return await ((ISignOutRecordingStore)_files).ReadEntryAsync(key, cancellationToken).ConfigureAwait(false);
+            // so it is the newest record: a fallback, an older version, or a sign-out. Gone by the
+            // time it is read, it was moved meanwhile: the item has it.
+            var fromFile = await ((ISignOutRecordingStore)_files).ReadEntryAsync(key, cancellationToken).ConfigureAwait(false);
+            if (!fromFile.IsLost)
+            {
+                return fromFile;
+            }
         }
 
         var bytes = await Call(backend, static (backend, state, cancellation) => backend.ReadAsync(state, cancellation), NameOf(key), cancellationToken).ConfigureAwait(false);
