@@ -214,6 +214,26 @@ public sealed class CredentialTokenStoreTests
     }
 
     [Fact]
+    public async Task AcquireAsync_SignOutRecordInTheTokenFile_SignsOutAndDeletesTheItem()
+    {
+        // A process on the plain file store (an older version, a fallback) signed out after the import.
+        await using var keyring = await PrivateSecretService.StartAsync();
+        var store = Store(keyring);
+        await WriteAsync(store, Tokens());
+        await using (var lease = await new FileRefreshLock(keyring.StoreDirectory).AcquireAsync(StoredItem.Key, TestContext.Current.CancellationToken))
+        {
+            await new FileTokenStore(keyring.StoreDirectory).RemoveAsync(StoredItem.Key, lease, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True((await ((ISignOutRecordingStore)store).ReadEntryAsync(StoredItem.Key, TestContext.Current.CancellationToken)).SignedOut);
+        await TakeLockAsync(store);
+
+        Assert.Null(await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)));
+        Assert.True(File.Exists(StoredItem.FilePath(keyring.StoreDirectory)));
+        Assert.True((await ((ISignOutRecordingStore)store).ReadEntryAsync(StoredItem.Key, TestContext.Current.CancellationToken)).SignedOut);
+    }
+
+    [Fact]
     public async Task AcquireAsync_CorruptedTokenFile_LeavesItForTheSessionToReport()
     {
         await using var keyring = await PrivateSecretService.StartAsync();
