@@ -8,6 +8,9 @@
 //       (with " fence=N" for Redis) once it has the lock, "refreshed" after each refresh it made,
 //       "sign-in-required reason=R" when the session signs out, and "log <category> <event id>"
 //       for each warning or error the library logs (ids only: no message can carry a secret).
+//   requests <store-dir> <authority> <api-url> <count> credential
+//       the same with UseCredentialTokenStore(): the tokens in the Secret Service of the session
+//       bus that DBUS_SESSION_BUS_ADDRESS names, the lock a file lock in <store-dir>.
 //   hold-lock <store-dir> <authority>
 //       takes the file refresh lock, prints "locked", and holds it until killed
 using System.Globalization;
@@ -23,10 +26,11 @@ var mode = args[0];
 var storeDirectory = args[1];
 var authority = args[2];
 var redis = mode == "requests" && args.Length > 5 && args[5] == "redis";
+var credential = mode == "requests" && args.Length > 5 && args[5] == "credential";
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.AddProvider(new EventIdReporter()));
-if (mode == "requests" && !redis)
+if (mode == "requests" && !redis && !credential)
 {
     // The lock the session would use with this store anyway, reporting its waits.
     services.AddSingleton<IRefreshLock>(new ReportingRefreshLock(new FileRefreshLock(storeDirectory), reportsWaiting: true));
@@ -47,6 +51,12 @@ if (redis)
     services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(args[7])).SetApplicationName(args[8]);
     deviceAuth.AddRedisTokenCoordination(o => o.Configuration = args[6]);
     ReportingRefreshLock.DecorateKeyed(services, ClientName);
+}
+
+if (credential)
+{
+    deviceAuth.UseCredentialTokenStore();
+    ReportingRefreshLock.DecorateKeyed(services, ClientName, reportsWaiting: true);
 }
 
 await using var provider = services.BuildServiceProvider();

@@ -12,14 +12,15 @@ namespace AuthHandler.CoordinationHelper;
 internal sealed class ReportingRefreshLock(IRefreshLock inner, bool reportsWaiting) : IRefreshLock
 {
     /// <summary>
-    /// Wraps the lock registered for <paramref name="clientName"/> (the Redis lock): the session
-    /// takes the last keyed registration, and this one calls the factory of the one before it.
+    /// Wraps the lock registered for <paramref name="clientName"/> (the Redis lock, the credential
+    /// store's file lock): the session takes the last keyed registration, and this one calls the
+    /// factory of the one before it.
     /// </summary>
-    public static void DecorateKeyed(IServiceCollection services, string clientName)
+    public static void DecorateKeyed(IServiceCollection services, string clientName, bool reportsWaiting = false)
     {
         var registered = services.Last(d => d.ServiceType == typeof(IRefreshLock) && Equals(d.ServiceKey, clientName));
         services.AddKeyedSingleton<IRefreshLock>(clientName, (provider, key) =>
-            new ReportingRefreshLock((IRefreshLock)registered.KeyedImplementationFactory!(provider, key), reportsWaiting: false));
+            new ReportingRefreshLock((IRefreshLock)registered.KeyedImplementationFactory!(provider, key), reportsWaiting));
     }
 
     public async ValueTask<IRefreshLease> AcquireAsync(string key, CancellationToken cancellationToken)

@@ -29,7 +29,10 @@ internal sealed class HelperProcess : IAsyncDisposable
 
     public Task Exited => _exited.Task;
 
-    public static HelperProcess Start(params string[] arguments)
+    public static HelperProcess Start(params string[] arguments) => StartWithEnvironment(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>Starts the helper with <paramref name="environment"/> added to (or, for a null value, removed from) this process's environment.</summary>
+    public static HelperProcess StartWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         // tests/<Project>/bin/<Configuration>/net10.0/ → tests/CoordinationHelper/bin/<Configuration>/net10.0/
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -47,6 +50,18 @@ internal sealed class HelperProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using AuthHandler.Device.Internal;
 using AuthHandler.Storage.Internal;
 
 namespace AuthHandler;
@@ -57,38 +56,10 @@ public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
     private async ValueTask<StoreEntry> ReadEntryAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return default;
-        }
-        catch (IOException ex)
-        {
-            // Locked or briefly unavailable: worth another try, not a sign-out.
-            throw new TokenStoreException($"The token file {path} cannot be read now: {ex.Message}", isTransient: true, ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new TokenStoreException($"The token file {path} cannot be read: {ex.Message}", isTransient: false, ex);
-        }
-
-        StoredTokens? stored;
-        try
-        {
-            stored = JsonSerializer.Deserialize(bytes, StoredTokensJsonContext.Default.StoredTokens);
-        }
-        catch (JsonException ex)
-        {
-            // The message of a JsonException can quote the file's content: keep only its position.
-            throw new TokenStoreException($"The token file {path} is corrupted (invalid JSON at byte {ex.BytePositionInLine}, line {ex.LineNumber}); sign in again to replace it.");
-        }
-
-        return stored?.ToEntry()
-            ?? throw new TokenStoreException($"The token file {path} has no access token or expiry; sign in again to replace it.");
+        var entry = $"The token file {path}";
+        return await AtomicFile.ReadAsync(path, entry, cancellationToken).ConfigureAwait(false) is { } bytes
+            ? StoredTokens.Read(bytes, entry)
+            : default;
     }
 
     /// <inheritdoc />
@@ -113,42 +84,10 @@ public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
     /// Writes atomically: a temporary file in the same directory, flushed to disk, renamed over
     /// the old one, so a crash leaves the old content intact.
     /// </summary>
-    private async ValueTask WriteAsync(string path, StoredTokens content, CancellationToken cancellationToken)
-    {
-        var temporary = Path.Combine(Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            OwnerOnly.CreateDirectory(Directory);
-            var stream = OwnerOnly.CreateNewFile(temporary);
-            await using (stream.ConfigureAwait(false))
-            {
-                await JsonSerializer.SerializeAsync(stream, content, StoredTokensJsonContext.Default.StoredTokens, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temporary);
-            throw new TokenStoreException($"The token file {path} cannot be written: {ex.Message}", isTransient: true, ex);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A leftover temporary file is harmless: it is never read, and it is owner-only.
-        }
-    }
+    private ValueTask WriteAsync(string path, StoredTokens content, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAsync(
+            Directory,
+            path,
+            (stream, cancellation) => new ValueTask(JsonSerializer.SerializeAsync(stream, content, StoredTokensJsonContext.Default.StoredTokens, cancellation)),
+            cancellationToken);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace AuthHandler.Storage.Internal;
@@ -89,6 +90,29 @@ internal sealed class StoredTokens
 
     /// <summary>The entry this record stands for: tokens, a sign-out, or null when a required field is missing.</summary>
     public StoreEntry? ToEntry() => IsSignOut ? StoreEntry.SignOutRecord : ToTokenSet() is { } tokens ? new StoreEntry(tokens, false) : null;
+
+    /// <summary>
+    /// Reads a stored record: tokens, a sign-out, or a non-transient <see cref="TokenStoreException"/>
+    /// (the session signs out and leaves the entry for a new sign-in) when it is not JSON or lacks a
+    /// required field. The message names the entry (<paramref name="entry"/>, e.g. "The token file
+    /// …") and the position of a JSON error, never the content, which holds tokens.
+    /// </summary>
+    public static StoreEntry Read(ReadOnlySpan<byte> bytes, string entry)
+    {
+        StoredTokens? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize(bytes, StoredTokensJsonContext.Default.StoredTokens);
+        }
+        catch (JsonException ex)
+        {
+            // The message of a JsonException can quote the content: keep only its position.
+            throw new TokenStoreException($"{entry} is corrupted (invalid JSON at byte {ex.BytePositionInLine}, line {ex.LineNumber}); sign in again to replace it.");
+        }
+
+        return stored?.ToEntry()
+            ?? throw new TokenStoreException($"{entry} has no access token or expiry; sign in again to replace it.");
+    }
 
     public override string ToString() => $"StoredTokens {{ Version = {Version}, ExpiresAt = {ExpiresAt:O} }}";
 }

@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AuthHandler.Tests.CredentialStore;
+
+/// <summary>
+/// How the tests name a store's item and file, computed here rather than taken from the code
+/// under test: the Secret Service attributes and the token file of a key in a directory.
+/// </summary>
+internal static class StoredItem
+{
+    public const string Key = "https://id.example.com|cli|openid";
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
+
+    /// <summary>The attributes of the item for <paramref name="key"/> in a store of <paramref name="directory"/>, for secret-tool.</summary>
+    public static string[] Attributes(string directory, string key = Key) =>
+        ["xdg:schema", "io.github.authhandler.Tokens", "directory", Path.GetFullPath(directory), "key", Hash(key)];
+
+    public static string FilePath(string directory, string key = Key) => Path.Combine(directory, "tokens-" + Hash(key) + ".json");
+}
