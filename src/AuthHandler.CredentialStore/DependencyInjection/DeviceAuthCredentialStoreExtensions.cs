@@ -22,9 +22,11 @@ public static class DeviceAuthCredentialStoreExtensions
     /// so that processes sharing the sign-in redeem each refresh token once. A token file the
     /// client kept there before is moved into the credential store the first time the lock is taken.
     /// </remarks>
-    /// <param name="builder">The device-auth builder.</param>
+    /// <typeparam name="TBuilder">The builder's type, returned for the chain.</typeparam>
+    /// <param name="builder">The device-auth builder: of a client, or of a session registered on its own.</param>
     /// <returns>The same builder.</returns>
-    public static IDeviceAuthBuilder UseCredentialTokenStore(this IDeviceAuthBuilder builder) => Register(builder, fallBackToFile: false);
+    public static TBuilder UseCredentialTokenStore<TBuilder>(this TBuilder builder)
+        where TBuilder : IDeviceAuthSessionBuilder => Register(builder, fallBackToFile: false);
 
     /// <summary>
     /// Keeps this client's tokens where an interactive CLI should: in the operating system's
@@ -39,14 +41,17 @@ public static class DeviceAuthCredentialStoreExtensions
     /// credential store (it was written since the last move), and moved into it the first time the
     /// lock is taken: users of the file store keep their sign-in.
     /// </remarks>
-    /// <param name="builder">The device-auth builder.</param>
+    /// <typeparam name="TBuilder">The builder's type, returned for the chain.</typeparam>
+    /// <param name="builder">The device-auth builder: of a client, or of a session registered on its own.</param>
     /// <returns>The same builder.</returns>
-    public static IDeviceAuthBuilder UsePlatformTokenStore(this IDeviceAuthBuilder builder) => Register(builder, fallBackToFile: true);
+    public static TBuilder UsePlatformTokenStore<TBuilder>(this TBuilder builder)
+        where TBuilder : IDeviceAuthSessionBuilder => Register(builder, fallBackToFile: true);
 
-    private static IDeviceAuthBuilder Register(IDeviceAuthBuilder builder, bool fallBackToFile)
+    private static TBuilder Register<TBuilder>(TBuilder builder, bool fallBackToFile)
+        where TBuilder : IDeviceAuthSessionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var name = builder.Name;
+        var name = builder.SessionName;
 
         // Created when the session is, which touches neither the credential store nor a file
         // (invariant 12): a store that cannot be used is reported at first use.
