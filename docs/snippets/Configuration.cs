@@ -34,7 +34,9 @@ public static class Configuration
                 options.SignInRequiredBehavior = SignInRequiredBehavior.ReturnUnauthorizedResponse;
                 options.OnSignInRequired = null;
 
-                // Who gets the token: the BaseAddress origin, plus these.
+                // Who gets the token: exactly these origins. With none listed, the origin of the
+                // client's first request is pinned (see "Which origins get the token").
+                options.AllowedOrigins.Add("https://api.example.com");
                 options.AllowedOrigins.Add("https://files.example.com");
                 options.AuthorizationHeaderName = "Authorization";
                 options.AuthorizationScheme = null;                     // null: the token_type ("Bearer")
@@ -103,6 +105,28 @@ public static class Configuration
                 options.ClientId = "forecast-cli";
                 options.Scope = "alerts.read";  // another scope set: another store entry, another sign-in
             });
+        #endregion
+    }
+
+    /// <summary>One sign-in for two APIs: a session registered on its own, and two clients attached to it.</summary>
+    /// <param name="services">The application's services.</param>
+    public static void SharedSession(IServiceCollection services)
+    {
+        #region shared-session
+        // The session: sign-in, sign-out, the stored account. It needs no HTTP client.
+        services.AddDeviceAuthSession("example", options =>
+        {
+            options.Authority = "https://id.example.com";
+            options.ClientId = "forecast-cli";
+            options.Scope = "forecast.read alerts.read offline_access";
+        });
+
+        // Two clients with its token. Each pins (or lists) its own origins.
+        services.AddHttpClient("forecast", client => client.BaseAddress = new Uri("https://forecast.example.com/"))
+            .AddDeviceAuthHandler("example");
+        services.AddHttpClient("alerts", client => client.BaseAddress = new Uri("https://alerts.example.com/"))
+            .AddDeviceAuthHandler("example", client => client.AllowedOrigins.Add("https://alerts.example.com"))
+            .AddStandardResilienceHandler();
         #endregion
     }
 }

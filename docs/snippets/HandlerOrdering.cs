@@ -7,37 +7,18 @@ namespace AuthHandler.Docs.Snippets;
 /// <summary>Samples of docs/handler-ordering.md.</summary>
 public static class HandlerOrdering
 {
-    /// <summary>Resilience outside, authorization inside: every attempt gets the current token.</summary>
+    /// <summary>The standard resilience handler chained after the device-auth handler.</summary>
     /// <param name="services">The application's services.</param>
-    public static void ResilienceOutside(IServiceCollection services)
+    public static void WithResilience(IServiceCollection services)
     {
-        #region resilience-outside
-        var forecast = services.AddHttpClient<ForecastApi>(client => client.BaseAddress = new Uri("https://api.example.com/"));
-        forecast.AddStandardResilienceHandler();    // added first: outermost
-        forecast.AddDeviceAuthHandler(options =>    // added next: runs inside, once per attempt
-        {
-            options.Authority = "https://id.example.com";
-            options.ClientId = "forecast-cli";
-        });
-        #endregion
-    }
-
-    /// <summary>Authorization outside, resilience inside: the retries reuse one token.</summary>
-    /// <param name="services">The application's services.</param>
-    public static void AuthorizationOutside(IServiceCollection services)
-    {
-        #region authorization-outside
-        var forecast = services.AddHttpClient<ForecastApi>(client => client.BaseAddress = new Uri("https://api.example.com/"));
-        forecast.AddDeviceAuthHandler(options =>
-        {
-            options.Authority = "https://id.example.com";
-            options.ClientId = "forecast-cli";
-        });
-        forecast.AddStandardResilienceHandler(resilience =>
-        {
-            // Each re-send after a 401 runs this whole pipeline again, with its own total timeout.
-            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(20);
-        });
+        #region with-resilience
+        services.AddHttpClient<ForecastApi>(client => client.BaseAddress = new Uri("https://api.example.com/"))
+            .AddDeviceAuthHandler(options =>
+            {
+                options.Authority = "https://id.example.com";
+                options.ClientId = "forecast-cli";
+            })
+            .AddStandardResilienceHandler(); // every attempt goes through the device-auth handler
         #endregion
     }
 
@@ -62,13 +43,13 @@ public static class HandlerOrdering
     {
         #region own-handlers
         var forecast = services.AddHttpClient<ForecastApi>(client => client.BaseAddress = new Uri("https://api.example.com/"));
-        forecast.AddHttpMessageHandler(() => new TimingHandler());      // outside: sees one call, 401 retry included
+        forecast.AddHttpMessageHandler(() => new TimingHandler());      // sees one call per attempt, 401 re-send included
         forecast.AddDeviceAuthHandler(options =>
         {
             options.Authority = "https://id.example.com";
             options.ClientId = "forecast-cli";
         });
-        forecast.AddHttpMessageHandler(() => new RequestIdHandler());   // inside: sees each send, with the token set
+        forecast.AddHttpMessageHandler(() => new RequestIdHandler());   // the same: any order, never the token
         #endregion
     }
 
@@ -107,7 +88,7 @@ public static class HandlerOrdering
         /// <inheritdoc />
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            // Remove first: behind the device-auth handler this runs again for the re-send after a 401.
+            // Remove first: a resilience handler above this one sends the same message again.
             request.Headers.Remove("X-Request-Id");
             request.Headers.Add("X-Request-Id", Guid.NewGuid().ToString("N"));
             return base.SendAsync(request, cancellationToken);
