@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The packages as an application gets them: packs AuthHandler and AuthHandler.Redis (Release) into
-# a temporary folder feed, checks the packages (the Redis package's exact pin on the core version,
-# a 10.x extensions stack, symbols with SourceLink, readme, licence), then copies the new console
-# app of tests/PackageConsumer out of the repository, restores it from that feed (AuthHandler*
-# only from there; everything else from the machine's NuGet sources), builds it with warnings as
-# errors and runs it. Exits non-zero on the first problem; leaves nothing behind.
+# The packages as an application gets them: packs AuthHandler, AuthHandler.Redis and
+# AuthHandler.CredentialStore (Release) into a temporary folder feed, checks the packages (the
+# add-on packages' exact pin on the core version, a 10.x extensions stack, symbols with SourceLink,
+# readme, licence), then copies the new console app of tests/PackageConsumer out of the repository,
+# restores it from that feed (AuthHandler* only from there; everything else from the machine's NuGet
+# sources), builds it with warnings as errors and runs it (without a D-Bus session bus: it must not
+# touch the keyring of the machine it runs on). Then builds docs/first-program/Program.cs, exactly as
+# it is, in a new console project with only `dotnet add package AuthHandler` (not run: it signs in
+# at example.com). Exits non-zero on the first problem; leaves nothing behind.
 # Run from anywhere: bash .ci/pack-and-consume.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,12 +16,13 @@ started=$SECONDS
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 feed="$work/feed" app="$work/app" packages="$work/packages"
-mkdir -p "$feed" "$app" "$packages"
+first="$work/first-program"
+mkdir -p "$feed" "$app" "$packages" "$first"
 
 fail() { echo "pack-and-consume: $*" >&2; exit 1; }
 
-# The Redis pack builds AuthHandler again through its project reference; it is up to date by then.
-for project in AuthHandler/AuthHandler.csproj AuthHandler.Redis/AuthHandler.Redis.csproj; do
+# The add-on packs build AuthHandler again through their project references; it is up to date by then.
+for project in AuthHandler/AuthHandler.csproj AuthHandler.Redis/AuthHandler.Redis.csproj AuthHandler.CredentialStore/AuthHandler.CredentialStore.csproj; do
   dotnet pack "$repo/src/$project" --configuration Release --output "$feed" -nologo -v:q
 done
 
@@ -26,7 +30,8 @@ core=("$feed"/AuthHandler.[0-9]*.nupkg)
 [ -f "${core[0]}" ] || fail "no AuthHandler package in $feed"
 version="$(basename "${core[0]}" .nupkg)"; version="${version#AuthHandler.}"
 
-for id in AuthHandler AuthHandler.Redis; do
+ids=(AuthHandler AuthHandler.Redis AuthHandler.CredentialStore)
+for id in "${ids[@]}"; do
   nupkg="$feed/$id.$version.nupkg" snupkg="$feed/$id.$version.snupkg"
   [ -f "$nupkg" ] || fail "$id.$version.nupkg was not packed"
   [ -f "$snupkg" ] || fail "$id.$version.snupkg (symbols) was not packed"
@@ -50,10 +55,10 @@ for id in AuthHandler AuthHandler.Redis; do
     # ContinuousIntegrationBuild: the build machine's folder is not in the .pdb.
     grep -qF '{"documents":{"/_/*"' <<<"$sourcelink" || fail "$id: CI build without deterministic source paths: $sourcelink"
   fi
-  if [ "$id" = AuthHandler.Redis ]; then
-    # It uses AuthHandler's internals, so it takes exactly the version built with it.
+  if [ "$id" != AuthHandler ]; then
+    # The add-ons use AuthHandler's internals, so they take exactly the version built with them.
     grep -qF "<dependency id=\"AuthHandler\" version=\"[$version]\"" <<<"$nuspec" \
-      || fail "AuthHandler.Redis does not depend on exactly AuthHandler [$version]"
+      || fail "$id does not depend on exactly AuthHandler [$version]"
   fi
 done
 
@@ -80,6 +85,7 @@ mapfile -t machine_sources < <(cd "$work" && dotnet nuget list source --format s
   echo '  </packageSourceMapping>'
   echo '</configuration>'
 } >"$app/nuget.config"
+cp "$app/nuget.config" "$first/nuget.config"
 
 (
   cd "$app"
@@ -87,7 +93,7 @@ mapfile -t machine_sources < <(cd "$work" && dotnet nuget list source --format s
   dotnet build --no-restore -p:AuthHandlerVersion="$version" -nologo -v:q
 )
 
-for id in authhandler authhandler.redis; do
+for id in "${ids[@],,}"; do
   grep -qF "\"source\": \"$feed\"" "$packages/$id/$version/.nupkg.metadata" 2>/dev/null \
     || fail "the app did not get $id $version from the folder feed"
 done
@@ -100,6 +106,32 @@ print("\n".join(wrong) if wrong else "the app's extensions stack: " + ", ".join(
 sys.exit(1 if wrong else 0)
 EOF
 
-output="$(dotnet "$app/bin/Debug/net10.0/PackageConsumer.dll")" || fail "the app failed: $output"
+# No session bus: the credential store falls back to the file (in a temporary folder) and no
+# keyring of the machine is asked anything.
+output="$(env -u DBUS_SESSION_BUS_ADDRESS dotnet "$app/bin/Debug/net10.0/PackageConsumer.dll")" || fail "the app failed: $output"
 echo "$output"
-echo "pack-and-consume: AuthHandler $version and AuthHandler.Redis $version packed, restored from the feed, built and run in $((SECONDS - started)) s"
+
+# The first program of docs/getting-started.md, as a newcomer builds it: `dotnet new console`
+# (this project file, with its defaults), `dotnet add package AuthHandler`, the file as Program.cs.
+cp "$repo/docs/first-program/Program.cs" "$first/Program.cs"
+cat >"$first/FirstProgram.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="AuthHandler" Version="$version" />
+  </ItemGroup>
+</Project>
+EOF
+(
+  cd "$first"
+  dotnet restore --configfile nuget.config --packages "$packages" -nologo -v:q
+  # NU1603: the local package copy may serve a slightly newer transitive version; not the package's fault.
+  dotnet build --no-restore -p:TreatWarningsAsErrors=true -p:WarningsNotAsErrors=NU1603 -nologo -v:q
+) || fail "docs/first-program/Program.cs does not build against AuthHandler $version (above)"
+echo "pack-and-consume: docs/first-program/Program.cs builds against AuthHandler $version with warnings as errors"
+echo "pack-and-consume: ${ids[*]} $version packed, restored from the feed, built and run in $((SECONDS - started)) s"

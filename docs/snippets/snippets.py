@@ -8,11 +8,16 @@ In the markdown, a C# block is preceded by a marker naming its source:
     ...
     ```
 
-and the file has `#region register` ... `#endregion` around the code. The build compiles the
-files; this script makes sure the docs show exactly what was compiled.
+and the file has `#region register` ... `#endregion` around the code. A marker without a region
+names a whole file by its path relative to docs/, e.g. a complete program that CI builds on its own
+(.ci/pack-and-consume.sh builds docs/first-program/Program.cs against the packed package):
+
+    <!-- snippet: first-program/Program.cs -->
+
+The build compiles the files; this script makes sure the docs show exactly what was compiled.
 
     python3 docs/snippets/snippets.py          # rewrite the blocks from the regions
-    python3 docs/snippets/snippets.py --check  # exit 1 if a block differs, lacks a marker, or names a missing region
+    python3 docs/snippets/snippets.py --check  # exit 1 if a block differs, lacks a marker, or names a missing region or file
 """
 
 import pathlib
@@ -23,7 +28,15 @@ SNIPPETS = pathlib.Path(__file__).resolve().parent
 DOCS = SNIPPETS.parent
 # Written and checked by their own authors (they may hold samples kept elsewhere).
 NOT_OURS = {"benchmarks.md", "reliability.md"}
-MARKER = re.compile(r"^(?P<indent> *)<!-- snippet: (?P<file>[\w.]+\.cs)#(?P<region>[\w-]+) -->$")
+MARKER = re.compile(r"^(?P<indent> *)<!-- snippet: (?:(?P<file>[\w.]+\.cs)#(?P<region>[\w-]+)|(?P<path>[\w.-]+(?:/[\w.-]+)*\.cs)) -->$")
+
+
+def whole_file(path: str) -> str:
+    """The file at docs/<path>, exactly as it is (without its last line break)."""
+    file = (DOCS / path).resolve()
+    if not file.is_relative_to(DOCS):
+        raise LookupError(f"{path} is not inside docs/")
+    return file.read_text(encoding="utf-8").rstrip("\n")
 
 
 def region(file: str, name: str) -> str:
@@ -60,7 +73,7 @@ def process(path: pathlib.Path, check: bool) -> list[str]:
         line = lines[i]
         match = MARKER.match(line)
         if line.lstrip().startswith("```cs"):
-            problems.append(f"{path.name}:{i + 1}: a C# block without a '<!-- snippet: File.cs#region -->' marker")
+            problems.append(f"{path.name}:{i + 1}: a C# block without a '<!-- snippet: File.cs#region -->' (or '<!-- snippet: folder/File.cs -->') marker")
         if not match:
             out.append(line)
             i += 1
@@ -77,14 +90,16 @@ def process(path: pathlib.Path, check: bool) -> list[str]:
         while end < len(lines) and lines[end] != indent + "```":
             end += 1
         current = "\n".join(lines[i + 2:end])
+        source = match["path"] or f"{match['file']}#{match['region']}"
         try:
-            code = "\n".join(indent + l if l else "" for l in region(match["file"], match["region"]).split("\n"))
+            text = whole_file(match["path"]) if match["path"] else region(match["file"], match["region"])
+            code = "\n".join(indent + l if l else "" for l in text.split("\n"))
         except (LookupError, OSError) as error:
             problems.append(f"{path.name}:{i + 1}: {error}")
             code = current
 
         if check and code != current:
-            problems.append(f"{path.name}:{i + 1}: the block differs from {match['file']}#{match['region']}")
+            problems.append(f"{path.name}:{i + 1}: the block differs from {source}")
         out.extend([indent + "```csharp", *code.split("\n"), indent + "```"])
         i = end + 1
 

@@ -6,6 +6,7 @@ namespace AuthHandler.Tests.Sample;
 /// Runs the built sample as a child process (<c>dotnet ApiClient.dll …</c>) the way CI does: output
 /// redirected, <c>CI=true</c>, <c>NO_COLOR=1</c>, none of the caller's <c>AUTHHANDLER_*</c> variables,
 /// a configuration directory of its own (so no run reads or writes the user's remembered server),
+/// no D-Bus session bus (so no run reads or writes the user's keyring),
 /// and a time limit after which the whole process tree is killed. Every run is checked for leaks:
 /// no output may contain <see cref="SecretMarker"/>, which every token and code in these tests holds.
 /// </summary>
@@ -103,6 +104,12 @@ internal static class SampleProcess
 
         // A test that forgot --store must not touch the real ~/.config/AuthHandler.
         start.Environment["AUTHHANDLER_HOME"] = Path.Combine(Path.GetTempPath(), "authhandler-sample-tests-home");
+
+        // The sample keeps its tokens in the platform credential store (UsePlatformTokenStore). On a
+        // Linux desktop that is the user's own keyring on the D-Bus session bus: without the bus
+        // address the sample cannot reach it, falls back to the owner-only file in --store (which
+        // the tests read and delete), and `status` says so (StatusTests). A test may set it again.
+        start.Environment.Remove("DBUS_SESSION_BUS_ADDRESS");
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)

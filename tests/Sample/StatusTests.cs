@@ -22,8 +22,39 @@ public sealed class StatusTests
         Assert.Equal("  Scope:         read write", run.Lines[2]);
         Assert.Matches(@"^  Access token:  expires at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in (29|30) min\)$", run.Lines[3]);
         Assert.Equal("  Refresh token: stored (no expiry given)", run.Lines[4]);
-        Assert.StartsWith("  Stored in:     " + host.Store, run.Lines[5], StringComparison.Ordinal);
+        Assert.StartsWith("  Stored in:     owner-only files in " + host.Store, run.Lines[5], StringComparison.Ordinal);
         Assert.Empty(host.Server.LogEntries);
+    }
+
+    [Fact]
+    public async Task Status_NoSessionBus_SaysInOneLineTheTokensAreInTheFileBecauseThereIsNoSessionBus()
+    {
+        // SampleProcess runs the sample without DBUS_SESSION_BUS_ADDRESS, as over SSH or in CI.
+        await using var host = CliTestHost.Start();
+        await host.SeedAsync(CliTestHost.Access1, CliTestHost.Refresh1, DateTimeOffset.UtcNow.AddMinutes(30));
+
+        var run = await host.RunAsync("status");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var stored = Assert.Single(run.Lines, line => line.StartsWith("  Stored in:", StringComparison.Ordinal));
+        Assert.Equal(
+            $"  Stored in:     owner-only files in {host.Store} (the credential store cannot be used: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set, as in an SSH session, a container or CI))",
+            stored);
+    }
+
+    [Fact]
+    public async Task Status_JsonNoSessionBus_TokenStorageFieldIsTheFileInTheStoreWithTheFallbackReason()
+    {
+        await using var host = CliTestHost.Start();
+        await host.SeedAsync(CliTestHost.Access1, CliTestHost.Refresh1, DateTimeOffset.UtcNow.AddMinutes(30));
+
+        var run = await host.RunAsync("status", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var storage = run.Event("status").GetProperty("token_storage");
+        Assert.Equal("file", storage.GetProperty("kind").GetString());
+        Assert.Equal($"owner-only files in {host.Store}", storage.GetProperty("description").GetString());
+        Assert.Contains("there is no D-Bus session bus", storage.GetProperty("fallback_reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,7 +19,12 @@ internal static class ClientServices
     /// <param name="apiBaseAddress">The API's origin: the only one that receives the token; null for no API client.</param>
     /// <param name="verbose">Writes the library's log to standard error.</param>
     /// <param name="configure">Changes further options.</param>
-    public static ServiceProvider Build(ServerSettings server, Uri? apiBaseAddress, bool verbose, Action<DeviceAuthOptions>? configure = null)
+    /// <param name="platformStore">
+    /// Keeps the tokens in the operating system's credential store (the owner-only file in the store
+    /// directory where there is none); false: in the file only (the demo, whose temporary directory is
+    /// all it leaves behind, and is deleted).
+    /// </param>
+    public static ServiceProvider Build(ServerSettings server, Uri? apiBaseAddress, bool verbose, Action<DeviceAuthOptions>? configure = null, bool platformStore = true)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging =>
@@ -38,7 +43,7 @@ internal static class ClientServices
             }
         });
 
-        services.AddDeviceAuthSession(ClientName, options =>
+        var session = services.AddDeviceAuthSession(ClientName, options =>
         {
             options.Authority = server.Authority;
             options.ClientId = server.ClientId;
@@ -48,11 +53,19 @@ internal static class ClientServices
             options.DeviceAuthorizationEndpoint = server.DeviceEndpoint;
             options.RevocationEndpoint = server.RevocationEndpoint;
 
-            // No ITokenStore is registered, so the tokens go to a FileTokenStore here; processes
-            // that share the directory share the sign-in.
+            // The directory of the token file (where there is no credential store, and for the
+            // demo) and of the refresh lock: processes that share it share the sign-in and refresh
+            // once between them. A token file found there from before is imported into the
+            // credential store once, then removed.
             options.StorageDirectory = server.StoreDirectory;
             configure?.Invoke(options);
         });
+        if (platformStore)
+        {
+            // The Secret Service (D-Bus), the Keychain or DPAPI; without one (no session bus, as
+            // over SSH or in CI) the owner-only file, and `status` says which and why.
+            session.UsePlatformTokenStore();
+        }
 
         if (apiBaseAddress is not null)
         {
@@ -64,4 +77,13 @@ internal static class ClientServices
 
     public static DeviceAuthSession Session(IServiceProvider provider) =>
         provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
+
+    /// <summary>
+    /// Where the session's tokens are kept, from the session's store (keyed by its name); null for
+    /// a plain file store (the demo). Asks the credential store whether it can be used, reads no token.
+    /// </summary>
+    public static async ValueTask<TokenStorageLocation?> StorageLocationAsync(IServiceProvider provider, CancellationToken cancellationToken) =>
+        provider.GetKeyedService<ITokenStore>(ClientName) is CredentialTokenStore store
+            ? await store.GetLocationAsync(cancellationToken)
+            : null;
 }

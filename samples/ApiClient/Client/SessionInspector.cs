@@ -7,7 +7,8 @@ namespace ApiClient.Client;
 /// <summary>Describes the stored sign-in through the session's public API: no network call, no token shown.</summary>
 internal static class SessionInspector
 {
-    public static async Task<SessionReport> ReportAsync(ServerSettings server, IDeviceAuthSession session, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="storage">Where the tokens are kept (<see cref="ClientServices.StorageLocationAsync"/>); null: in the store directory's file.</param>
+    public static async Task<SessionReport> ReportAsync(ServerSettings server, IDeviceAuthSession session, TokenStorageLocation? storage, TimeProvider time, CancellationToken cancellationToken)
     {
         // Read from the token store, never the network; null when nothing is stored or the user signed out.
         SignedInAccount? account;
@@ -49,6 +50,7 @@ internal static class SessionInspector
             HasRefreshToken = account?.HasRefreshToken ?? false,
             RefreshTokenExpiresAt = account?.RefreshTokenExpiresAt,
             StoreDirectory = account is null ? null : server.StoreDirectory,
+            Storage = storage,
             Problem = problem,
             LoginCommand = problem is null ? null : server.LoginCommand(),
         };

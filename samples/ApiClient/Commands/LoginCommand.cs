@@ -36,7 +36,8 @@ internal static class LoginCommand
         {
             var session = ClientServices.Session(provider);
             await DeviceSignIn.RunAsync(session, reporter, hint: null, codeShown, TimeProvider.System, cancellationToken);
-            reporter.SignedIn(await SessionInspector.ReportAsync(server, session, TimeProvider.System, cancellationToken));
+            var storage = await ClientServices.StorageLocationAsync(provider, cancellationToken);
+            reporter.SignedIn(await SessionInspector.ReportAsync(server, session, storage, TimeProvider.System, cancellationToken));
         }
 
         if (RememberedConfig.Save(server.ToRemembered()) is { } warning)

@@ -21,7 +21,8 @@ internal static class StatusCommand
         await using (provider)
         {
             // The session reads its own store entry (found by authority, client id and scopes).
-            var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), TimeProvider.System, cancellationToken);
+            var storage = await ClientServices.StorageLocationAsync(provider, cancellationToken);
+            var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), storage, TimeProvider.System, cancellationToken);
             reporter.Status(report);
             return report.SignedIn ? ExitCodes.Success : ExitCodes.SignInRequired;
         }

@@ -80,11 +80,13 @@ internal sealed class DemoStory
         // the defaults because of the demo's 4-second token: no refresh ahead of expiry and no skew,
         // so the token stays in use until it has expired, however slow the machine, and step 3 shows
         // the expired-token path. A real app keeps the defaults (a background refresh shortly before expiry).
+        // The tokens stay in the temporary directory's owner-only file, never the user's credential
+        // store: deleting the directory is all the clean-up the demo needs.
         var provider = ClientServices.Build(serverSettings, server.BaseAddress, _verbose, options =>
         {
             options.RefreshWindow = TimeSpan.Zero;
             options.ExpirySkew = TimeSpan.Zero;
-        });
+        }, platformStore: false);
         await using (provider)
         {
             var session = ClientServices.Session(provider);
@@ -109,7 +111,7 @@ internal sealed class DemoStory
             // 1. The device flow: code and URL (and a QR code on a terminal), a spinner while polling.
             var signInStarted = _time.GetTimestamp();
             await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", codeShown: null, _time, cancellationToken);
-            var report = await SessionInspector.ReportAsync(serverSettings, session, _time, cancellationToken);
+            var report = await SessionInspector.ReportAsync(serverSettings, session, storage: null, _time, cancellationToken);
             _reporter.SignedIn(report);
             if (!report.SignedIn || !report.HasRefreshToken)
             {

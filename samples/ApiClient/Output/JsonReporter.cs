@@ -123,6 +123,14 @@ internal sealed class JsonReporter : Reporter
         ["has_refresh_token"] = report.HasRefreshToken,
         ["refresh_token_expires_at"] = report.RefreshTokenExpiresAt?.ToUniversalTime(),
         ["store_directory"] = report.StoreDirectory,
+        ["token_storage"] = report.Storage is { } storage
+            ? new JsonObject
+            {
+                ["kind"] = Name(storage.Kind),
+                ["description"] = storage.Description,
+                ["fallback_reason"] = storage.FallbackReason,
+            }
+            : null,
         ["problem"] = report.Problem,
         ["login_command"] = report.LoginCommand,
     };

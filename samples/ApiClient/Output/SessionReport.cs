@@ -1,3 +1,5 @@
+using AuthHandler;
+
 namespace ApiClient.Output;
 
 /// <summary>What can be said about a sign-in without showing a token: for status and signed_in.</summary>
@@ -23,6 +25,9 @@ internal sealed record SessionReport
 
     /// <summary>The directory of the token store (the library keeps the file name to itself).</summary>
     public string? StoreDirectory { get; init; }
+
+    /// <summary>Where the tokens are kept (credential store or file, and why the file); null: in <see cref="StoreDirectory"/>.</summary>
+    public TokenStorageLocation? Storage { get; init; }
 
     /// <summary>Why the session is not usable, when it is not.</summary>
     public string? Problem { get; init; }

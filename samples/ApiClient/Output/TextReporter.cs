@@ -191,7 +191,12 @@ internal sealed class TextReporter : Reporter
                 ? $"  Refresh token: stored, expires at {Format.Instant(refreshExpires)} ({Format.Relative(refreshExpires, now)})"
                 : "  Refresh token: stored (no expiry given)"
             : "  Refresh token: none; a new sign-in is needed once the access token expires");
-        if (report.StoreDirectory is not null)
+        // One line: the credential store, or the file and why not the credential store.
+        if (report.Storage is not null)
+        {
+            Out($"  Stored in:     {E(report.Storage.ToString())}");
+        }
+        else if (report.StoreDirectory is not null)
         {
             Out($"  Stored in:     {E(report.StoreDirectory)}");
         }
