@@ -224,7 +224,7 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         var headers = request.Headers;
         if (replace)
         {
-            headers.Remove(_policy.HeaderName);
+            RemoveToken(request);
         }
 
         headers.TryAddWithoutValidation(_policy.HeaderName, token.HeaderValue);
@@ -236,7 +236,17 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
     /// headers on each attempt, a handler may read <see cref="HttpResponseMessage.RequestMessage"/>),
     /// and none of them is to see the token. Each send puts the current one on again.
     /// </summary>
-    private void RemoveToken(HttpRequestMessage request) => request.Headers.Remove(_policy.HeaderName);
+    private void RemoveToken(HttpRequestMessage request)
+    {
+        if (_policy.HeaderIsAuthorization)
+        {
+            request.Headers.Authorization = null;
+        }
+        else
+        {
+            request.Headers.Remove(_policy.HeaderName);
+        }
+    }
 
     private HttpResponseMessage SignInRequired(HttpRequestMessage request, HttpResponseMessage? response)
     {

@@ -26,6 +26,7 @@ internal sealed class ClientRequestPolicy
         SignInRequiredBehavior = signInRequiredBehavior;
         Metrics = metrics;
         DeviceHeadersCarryTokenHeader = deviceHeaders.Contains(headerName);
+        HeaderIsAuthorization = string.Equals(headerName, "Authorization", StringComparison.OrdinalIgnoreCase);
     }
 
     public string ClientName { get; }
@@ -45,4 +46,10 @@ internal sealed class ClientRequestPolicy
     /// even on a request that carried no header before the device headers went on.
     /// </summary>
     public bool DeviceHeadersCarryTokenHeader { get; }
+
+    /// <summary>
+    /// Whether the token goes in <c>Authorization</c> (the default): the typed property then
+    /// removes it without looking the name up on every request.
+    /// </summary>
+    public bool HeaderIsAuthorization { get; }
 }
