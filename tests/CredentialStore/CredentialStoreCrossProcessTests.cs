@@ -111,9 +111,17 @@ public sealed class CredentialStoreCrossProcessTests : IAsyncLifetime
             Assert.Equal(0, _idp.LogEntries.Count(e => e.ResponseMessage.StatusCode is 400));
             Assert.Equal(200, _api.LogEntries.Count(e => e.ResponseMessage.StatusCode is 200));
 
-            // The rotated tokens are in the keyring, and no token file is left.
+            // The rotated tokens are in the keyring; an imported token file keeps only a moved
+            // record (no secret), and none is written otherwise.
             Assert.Contains(Refresh2, await _keyring.LookupAsync(StoredItem.Attributes(_keyring.StoreDirectory, key)), StringComparison.Ordinal);
-            Assert.False(File.Exists(StoredItem.FilePath(_keyring.StoreDirectory, key)));
+            var file = StoredItem.FilePath(_keyring.StoreDirectory, key);
+            Assert.Equal(seededInTheTokenFile, File.Exists(file));
+            if (seededInTheTokenFile)
+            {
+                var moved = await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken);
+                Assert.DoesNotContain("SECRET", moved, StringComparison.Ordinal);
+                Assert.Contains("\"moved_to\": \"credential_store\"", moved, StringComparison.Ordinal);
+            }
             Assert.All(helpers, h => Assert.DoesNotContain("SECRET", h.Output, StringComparison.Ordinal));
         }
         finally

@@ -17,7 +17,7 @@ namespace AuthHandler.Tests.CredentialStore;
 /// </summary>
 public sealed class CredentialStoreSessionTests : IAsyncDisposable
 {
-    private const string ClientName = "api";
+    private const string ClientName = ClientProcess.ClientName;
     private const string Secret = "SECRET";
     private readonly WireMockServer _idp = WireMockServer.Start();
     private readonly WireMockServer _api = WireMockServer.Start();
@@ -132,22 +132,7 @@ public sealed class CredentialStoreSessionTests : IAsyncDisposable
     {
         _api.Given(Request.Create().WithPath("/data").WithHeader("Authorization", "Bearer at-1-" + Secret)).AtPriority(1).RespondWith(Response.Create().WithStatusCode(200));
         _api.Given(Request.Create().WithPath("/data")).AtPriority(10).RespondWith(Response.Create().WithStatusCode(401));
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
-        services.AddFakeLogging();
-        services.AddSingleton(new SecretBackendFactory(() => new SecretServiceBackend(address)));
-        var builder = services.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(_api.Url!)).AddDeviceAuthHandler(o =>
-        {
-            o.Authority = _idp.Url;
-            o.ClientId = "cli";
-            o.TokenEndpoint = new Uri(_idp.Url + "/token");
-            o.RevocationEndpoint = new Uri(_idp.Url + "/revoke");
-            o.StorageDirectory = directory ?? keyring!.StoreDirectory;
-            o.DeviceHeaders.Enabled = false;
-            o.BackchannelMaxRetryAttempts = 0;
-        });
-        store(builder);
-        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _provider = ClientProcess.Build(_idp.Url!, _api.Url!, directory ?? keyring!.StoreDirectory, address, store);
         return _provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
     }
 }

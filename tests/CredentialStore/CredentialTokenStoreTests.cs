@@ -33,6 +33,15 @@ public sealed class CredentialTokenStoreTests
         await store.SetAsync(StoredItem.Key, tokens, lease, TestContext.Current.CancellationToken);
     }
 
+    private static async Task AssertMovedRecordAsync(string directory) =>
+        StoredItem.AssertMovedRecord(await File.ReadAllTextAsync(StoredItem.FilePath(directory), TestContext.Current.CancellationToken));
+
+    private static async Task WriteFileAsync(string directory, TokenSet tokens)
+    {
+        await using var seed = await new FileRefreshLock(directory).AcquireAsync(StoredItem.Key, TestContext.Current.CancellationToken);
+        await new FileTokenStore(directory).SetAsync(StoredItem.Key, tokens, seed, TestContext.Current.CancellationToken);
+    }
+
     private static async Task TakeLockAsync(CredentialTokenStore store)
     {
         var lease = await store.CreateRefreshLock().AcquireAsync(StoredItem.Key, TestContext.Current.CancellationToken);
@@ -115,7 +124,7 @@ public sealed class CredentialTokenStoreTests
     }
 
     [Fact]
-    public async Task RemoveAsync_StoredTokens_DeletesTheItemAndLeavesASignOutRecordWithoutSecrets()
+    public async Task RemoveAsync_StoredTokens_DeletesTheItemAndLeavesASignOutRecordWithoutSecretsThenANewSignInLeavesAMovedRecord()
     {
         await using var keyring = await PrivateSecretService.StartAsync();
         var store = Store(keyring);
@@ -133,14 +142,16 @@ public sealed class CredentialTokenStoreTests
         Assert.True(entry.SignedOut);
         Assert.Null(entry.Tokens);
 
-        // A new sign-in replaces the record: the item is back, the file is gone.
+        // A new sign-in replaces the record: the item is back, the file says the tokens moved
+        // (gone, it would read as lost data to a process on the file, which writes back).
         await WriteAsync(store, Tokens("2"));
         Assert.NotNull(await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)));
-        Assert.False(File.Exists(StoredItem.FilePath(keyring.StoreDirectory)));
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
+        Assert.Equal("rt-2-" + Secret, (await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken))?.RefreshToken);
     }
 
     [Fact]
-    public async Task AcquireAsync_TokenFileOfTheKey_ImportsItOnceAndDeletesTheFile()
+    public async Task AcquireAsync_TokenFileOfTheKey_ImportsItOnceAndLeavesAMovedRecordWithoutSecrets()
     {
         await using var keyring = await PrivateSecretService.StartAsync();
         var files = new FileTokenStore(keyring.StoreDirectory);
@@ -158,7 +169,7 @@ public sealed class CredentialTokenStoreTests
 
         await TakeLockAsync(store);
 
-        Assert.False(File.Exists(StoredItem.FilePath(keyring.StoreDirectory)));
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
         using var record = JsonDocument.Parse((await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)))!);
         Assert.Equal("rt-1-" + Secret, record.RootElement.GetProperty("refresh_token").GetString());
         Assert.Equal("marker-1", record.RootElement.GetProperty("redeeming").GetString());
@@ -167,16 +178,57 @@ public sealed class CredentialTokenStoreTests
         Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains(Secret, StringComparison.Ordinal));
 
         // Taken again: nothing left to import.
+        var movedRecord = await File.ReadAllTextAsync(StoredItem.FilePath(keyring.StoreDirectory), TestContext.Current.CancellationToken);
         await TakeLockAsync(store);
 
         Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 1102);
         Assert.Equal(1, await keyring.CountAsync(StoredItem.Attributes(keyring.StoreDirectory)));
+        Assert.Equal(movedRecord, await File.ReadAllTextAsync(StoredItem.FilePath(keyring.StoreDirectory), TestContext.Current.CancellationToken));
     }
 
     [Fact]
-    public async Task AcquireAsync_CrashBetweenImportAndDelete_ReadsTheSameTokensAndImportsAgain()
+    public async Task GetAndAcquire_MovedRecordInTheFile_ReadTheItemAndLeaveItAndTheRecordAsTheyAre()
     {
-        // What a crash after the import's write and before its delete leaves: both hold one record.
+        // The moved record is no newer data: the item holds what was refreshed since the move.
+        await using var keyring = await PrivateSecretService.StartAsync();
+        var store = Store(keyring);
+        await WriteFileAsync(keyring.StoreDirectory, Tokens("1"));
+        await TakeLockAsync(store);
+        await WriteAsync(store, Tokens("2"));
+        var movedRecord = await File.ReadAllTextAsync(StoredItem.FilePath(keyring.StoreDirectory), TestContext.Current.CancellationToken);
+
+        var read = await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken);
+        await TakeLockAsync(store);
+
+        Assert.Equal("rt-2-" + Secret, read?.RefreshToken);
+        Assert.Contains("rt-2-" + Secret, await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)), StringComparison.Ordinal);
+        Assert.Equal(movedRecord, await File.ReadAllTextAsync(StoredItem.FilePath(keyring.StoreDirectory), TestContext.Current.CancellationToken));
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
+        var entry = await ((ISignOutRecordingStore)store).ReadEntryAsync(StoredItem.Key, TestContext.Current.CancellationToken);
+        Assert.False(entry.SignedOut);
+        Assert.Equal("rt-2-" + Secret, entry.Tokens?.RefreshToken);
+    }
+
+    [Fact]
+    public async Task FileTokenStore_MovedRecordLeftByTheImport_ReadsAsNoTokensAndNotLost()
+    {
+        // What a process on the plain file (a fallback, an older version) reads after the import.
+        await using var keyring = await PrivateSecretService.StartAsync();
+        await WriteFileAsync(keyring.StoreDirectory, Tokens("1"));
+        await TakeLockAsync(Store(keyring));
+
+        var entry = await ((ISignOutRecordingStore)new FileTokenStore(keyring.StoreDirectory)).ReadEntryAsync(StoredItem.Key, TestContext.Current.CancellationToken);
+
+        Assert.Null(entry.Tokens);
+        Assert.False(entry.IsLost);
+        Assert.True(entry.IsMoved);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CrashBetweenImportAndMovedRecord_ReadsTheSameTokensAndImportsAgain()
+    {
+        // What a crash after the import's copy and before the file is replaced by the moved
+        // record leaves: both hold one record.
         await using var keyring = await PrivateSecretService.StartAsync();
         var store = Store(keyring);
         await WriteAsync(store, Tokens("1"));
@@ -188,7 +240,7 @@ public sealed class CredentialTokenStoreTests
         Assert.Equal("rt-1-" + Secret, (await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken))?.RefreshToken);
         await TakeLockAsync(store);
 
-        Assert.False(File.Exists(StoredItem.FilePath(keyring.StoreDirectory)));
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
         Assert.Equal(1, await keyring.CountAsync(StoredItem.Attributes(keyring.StoreDirectory)));
         Assert.Equal("rt-1-" + Secret, (await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken))?.RefreshToken);
     }
@@ -210,7 +262,25 @@ public sealed class CredentialTokenStoreTests
         await TakeLockAsync(store);
 
         Assert.Contains("rt-2-" + Secret, await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)), StringComparison.Ordinal);
-        Assert.False(File.Exists(StoredItem.FilePath(keyring.StoreDirectory)));
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TokenFileWrittenOverAMovedRecord_IsReadFirstAndImported()
+    {
+        // The fallback process signed in again after the move: its file is newer than the item.
+        await using var keyring = await PrivateSecretService.StartAsync();
+        var store = Store(keyring);
+        await WriteFileAsync(keyring.StoreDirectory, Tokens("1"));
+        await TakeLockAsync(store);
+        await WriteFileAsync(keyring.StoreDirectory, Tokens("2"));
+
+        Assert.Equal("rt-2-" + Secret, (await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken))?.RefreshToken);
+        await TakeLockAsync(store);
+
+        Assert.Contains("rt-2-" + Secret, await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)), StringComparison.Ordinal);
+        await AssertMovedRecordAsync(keyring.StoreDirectory);
+        Assert.Equal("rt-2-" + Secret, (await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken))?.RefreshToken);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace AuthHandler.Tests.CredentialStore;
 
@@ -18,4 +19,20 @@ internal static class StoredItem
         ["xdg:schema", "io.github.authhandler.Tokens", "directory", Path.GetFullPath(directory), "key", Hash(key)];
 
     public static string FilePath(string directory, string key = Key) => Path.Combine(directory, "tokens-" + Hash(key) + ".json");
+
+    /// <summary>
+    /// Asserts that a token file's <paramref name="content"/> is a moved record: where the tokens
+    /// went and when, a sign-out to older versions (signed_out, no access token), no secret.
+    /// </summary>
+    public static void AssertMovedRecord(string? content)
+    {
+        Assert.NotNull(content);
+        Assert.DoesNotContain("SECRET", content, StringComparison.Ordinal);
+        using var record = JsonDocument.Parse(content);
+        Assert.Equal("credential_store", record.RootElement.GetProperty("moved_to").GetString());
+        Assert.True(record.RootElement.GetProperty("moved_at").TryGetDateTimeOffset(out _));
+        Assert.True(record.RootElement.GetProperty("signed_out").GetBoolean());
+        Assert.False(record.RootElement.TryGetProperty("access_token", out _));
+        Assert.False(record.RootElement.TryGetProperty("refresh_token", out _));
+    }
 }

@@ -73,6 +73,48 @@ public sealed class StoredTokensTests
     }
 
     [Fact]
+    public void Moved_RoundTrips_AsAMovedRecordThatIsNoTokensAndNotLost()
+    {
+        var movedAt = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var json = JsonSerializer.Serialize(StoredTokens.Moved(StoredTokens.MovedToCredentialStore, movedAt), StoredTokensJsonContext.Default.StoredTokens);
+
+        var entry = Read(json).ToEntry();
+
+        Assert.Null(entry!.Value.Tokens);
+        Assert.True(entry.Value.SignedOut);
+        Assert.False(entry.Value.IsLost);
+        Assert.True(entry.Value.IsMoved);
+        Assert.Equal(movedAt, entry.Value.MovedAt);
+    }
+
+    [Fact]
+    public void Moved_Json_IsASignOutRecordToAReaderThatKnowsNoMovedFields()
+    {
+        // What a version before the moved record reads: unknown fields are ignored, and a record
+        // with signed_out true and no access token is a sign-out (IsSignOut), so it neither
+        // fails nor writes tokens back.
+        var json = JsonSerializer.Serialize(StoredTokens.Moved(StoredTokens.MovedToCredentialStore, DateTimeOffset.UnixEpoch), StoredTokensJsonContext.Default.StoredTokens);
+        using var document = JsonDocument.Parse(json);
+        var fields = document.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(["moved_at", "moved_to", "signed_out", "version"], fields);
+        Assert.True(document.RootElement.GetProperty("signed_out").GetBoolean());
+        Assert.Equal("credential_store", document.RootElement.GetProperty("moved_to").GetString());
+        var asOld = Read(json);
+        asOld.MovedTo = null;
+        Assert.Equal(StoreEntry.SignOutRecord, asOld.ToEntry());
+    }
+
+    [Fact]
+    public void ToEntry_MovedToBesideAnAccessToken_IsTokensNotAMovedRecord()
+    {
+        var entry = Read("""{"access_token":"a","expires_at":"2026-01-01T00:00:00+00:00","signed_out":true,"moved_to":"credential_store"}""").ToEntry();
+
+        Assert.Equal("a", entry!.Value.Tokens!.AccessToken);
+        Assert.False(entry.Value.IsMoved);
+    }
+
+    [Fact]
     public void From_TokensWithAMarker_KeepTheMarkerThroughJson()
     {
         var tokens = new TokenSet("a", DateTimeOffset.UnixEpoch) { RefreshToken = "r" }.WithRedeeming("17");

@@ -27,11 +27,15 @@ namespace AuthHandler;
 /// </para>
 /// <para>
 /// A token file of the same key in <see cref="Directory"/> (from <see cref="FileTokenStore"/>, a
-/// fallback, or an older version of the application) is newer than the credential store's item:
-/// it is read first, and moved into the credential store, then deleted, when the refresh lock is
-/// next taken. A crash in between leaves both with the same record; the next move repeats it. A
-/// sign-out deletes the item and leaves a sign-out record (no secret) in the file, so that a
-/// missing item still means lost data, not a sign-out.
+/// fallback, or an older version of the application) that holds tokens is newer than the
+/// credential store's item: it is read first, and moved into the credential store when the
+/// refresh lock is next taken. The file then keeps a moved record (no secret): a process on the
+/// plain file (a fallback without a session bus, an older version) reads it as no tokens, not as
+/// lost data, so it does not write back tokens the credential store's holder may since have
+/// rotated (RFC 9700 §4.14); this store reads past it to the item. A crash between the copy and
+/// the moved record leaves both with the same tokens; the next move repeats it. A sign-out deletes
+/// the item and leaves a sign-out record (no secret) in the file, so that a missing item still
+/// means lost data, not a sign-out.
 /// </para>
 /// </remarks>
 public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
@@ -122,8 +126,13 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
         await WriteAsync(backend, key, StoredTokens.From(tokens), cancellationToken).ConfigureAwait(false);
 
         // What is written now is the newest record: a file left beside it (a sign-out record, or
-        // one written by a process that took a plain FileRefreshLock) would be read first.
-        DeleteFile(key);
+        // one written by a process that took a plain FileRefreshLock) would be read first. It
+        // becomes a moved record rather than going away: a process on the plain file would take
+        // a missing file for lost data and write back the tokens it holds.
+        if (File.Exists(_files.PathFor(key)) && !await HoldsMovedRecordAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            await WriteMovedRecordAsync(key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -144,8 +153,9 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
 
     /// <summary>
     /// Under the refresh lock of <paramref name="key"/>: moves a token file of the key into the
-    /// credential store, then deletes it. Tokens are written to the item; a sign-out record
-    /// deletes the item and stays in the file. A corrupted file is left for the session to report.
+    /// credential store. Tokens are written to the item, then the file is replaced by a moved
+    /// record; a moved record is left as it is (the item is newer); a sign-out record deletes the
+    /// item and stays in the file. A corrupted file is left for the session to report.
     /// </summary>
     internal async ValueTask MigrateAsync(string key, CancellationToken cancellationToken)
     {
@@ -166,10 +176,17 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
             return;
         }
 
+        if (entry.IsMoved)
+        {
+            return;
+        }
+
         if (entry.Tokens is { } tokens)
         {
+            // Copy, then replace: a crash between leaves the same tokens in both, and the next
+            // holder copies them again.
             await WriteAsync(backend, key, StoredTokens.From(tokens), cancellationToken).ConfigureAwait(false);
-            DeleteFile(key);
+            await WriteMovedRecordAsync(key, cancellationToken).ConfigureAwait(false);
             CredentialStoreLog.ImportedTokenFile(_logger, ClientName, _files.PathFor(key), backend.Description);
         }
         else if (entry.SignedOut)
@@ -187,11 +204,12 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
 
         if (File.Exists(_files.PathFor(key)))
         {
-            // A file beside the credential store was written after the last move (which deletes it),
-            // so it is the newest record: a fallback, an older version, or a sign-out. Gone by the
-            // time it is read, it was moved meanwhile: the item has it.
+            // A file beside the credential store that holds tokens or a sign-out was written after
+            // the last move (which leaves a moved record), so it is the newest record: a fallback,
+            // an older version, or a sign-out. A moved record, or a file gone by the time it is
+            // read (moved meanwhile), sends the read to the item.
             var fromFile = await ((ISignOutRecordingStore)_files).ReadEntryAsync(key, cancellationToken).ConfigureAwait(false);
-            if (!fromFile.IsLost)
+            if (!fromFile.IsLost && !fromFile.IsMoved)
             {
                 return fromFile;
             }
@@ -226,18 +244,24 @@ public sealed class CredentialTokenStore : ITokenStore, ISignOutRecordingStore
             NameOf(key),
             cancellationToken).ConfigureAwait(false);
 
-    private void DeleteFile(string key)
+    /// <summary>
+    /// Replaces the token file with a moved record. A failure is a transient
+    /// <see cref="TokenStoreException"/> (the session tries again): the file, read before the
+    /// credential store and older than it, must not stay as it is.
+    /// </summary>
+    private ValueTask WriteMovedRecordAsync(string key, CancellationToken cancellationToken) =>
+        _files.WriteRecordAsync(key, StoredTokens.Moved(StoredTokens.MovedToCredentialStore, DateTimeOffset.UtcNow), cancellationToken);
+
+    /// <summary>Whether the token file holds a moved record already (a corrupted file does not: it is replaced).</summary>
+    private async ValueTask<bool> HoldsMovedRecordAsync(string key, CancellationToken cancellationToken)
     {
-        var path = _files.PathFor(key);
         try
         {
-            File.Delete(path);
+            return (await ((ISignOutRecordingStore)_files).ReadEntryAsync(key, cancellationToken).ConfigureAwait(false)).IsMoved;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (TokenStoreException ex) when (!ex.IsTransient)
         {
-            // The file would be read before the credential store, and it is older: fail the write
-            // (transient, the session tries again) rather than leave it to be read.
-            throw new TokenStoreException($"The token file {path} cannot be deleted after its record was moved into the credential store: {ex.Message}", isTransient: true, ex);
+            return false;
         }
     }
 

@@ -16,7 +16,9 @@ namespace AuthHandler;
 /// untouched; the session treats it as signed out until a new sign-in replaces it.
 /// <see cref="RemoveAsync"/> leaves a sign-out record in the file (read as no tokens), so that a
 /// file that disappears while processes run is told apart from a sign-out: a session that holds
-/// tokens writes them back.
+/// tokens writes them back. A moved record (the tokens went into the operating system's
+/// credential store, AuthHandler.CredentialStore) is read the same way as a sign-out record, and
+/// logged as such: this store cannot reach the credential store.
 /// </remarks>
 public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
 {
@@ -79,6 +81,10 @@ public sealed class FileTokenStore : ITokenStore, ISignOutRecordingStore
         LeaseCheck.ThrowIfNotFor(lease, key);
         return WriteAsync(PathFor(key), StoredTokens.SignOut(), cancellationToken);
     }
+
+    /// <summary>Writes <paramref name="record"/> (a moved record, from AuthHandler.CredentialStore) atomically to the file of <paramref name="key"/>.</summary>
+    internal ValueTask WriteRecordAsync(string key, StoredTokens record, CancellationToken cancellationToken) =>
+        WriteAsync(PathFor(key), record, cancellationToken);
 
     /// <summary>
     /// Writes atomically: a temporary file in the same directory, flushed to disk, renamed over

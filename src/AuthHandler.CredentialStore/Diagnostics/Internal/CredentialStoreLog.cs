@@ -15,6 +15,6 @@ internal static partial class CredentialStoreLog
     [LoggerMessage(1101, LogLevel.Information, "Client {ClientName} keeps its tokens in {Location}, not encrypted, because the credential store cannot be used: {Reason}")]
     public static partial void FellBackToFile(ILogger logger, string clientName, string location, string reason);
 
-    [LoggerMessage(1102, LogLevel.Information, "Client {ClientName} moved its tokens from the file {Path} into {Location} and deleted the file")]
+    [LoggerMessage(1102, LogLevel.Information, "Client {ClientName} moved its tokens from the file {Path} into {Location}; the file now says so and holds no secret")]
     public static partial void ImportedTokenFile(ILogger logger, string clientName, string path, string location);
 }

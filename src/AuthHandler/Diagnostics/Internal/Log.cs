@@ -130,4 +130,7 @@ internal static partial class Log
 
     [LoggerMessage(52, LogLevel.Debug, "Client {ClientName} sent a request to {Origin} without its token or device headers: not an allowed origin")]
     public static partial void OriginRefused(ILogger logger, string clientName, string origin);
+
+    [LoggerMessage(53, LogLevel.Warning, "The tokens of client {ClientName} were moved into the operating system's credential store at {MovedAt:O} by a process that can reach it; this process keeps its tokens in the file and cannot reach the credential store, so it needs a new sign-in (or run it where the credential store is available, e.g. in the desktop session)")]
+    public static partial void TokensMovedToCredentialStore(ILogger logger, string clientName, DateTimeOffset movedAt);
 }

@@ -29,6 +29,7 @@ internal sealed class TokenRefresher
     private readonly StoreWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private long _movedLoggedTicks = long.MinValue;
 
     public TokenRefresher(SessionContext context, IRefreshLock refreshLock, StoreReader reader, TokenRedeemer redeemer, StoreWriter writer)
     {
@@ -101,7 +102,7 @@ internal sealed class TokenRefresher
         var stored = read.Tokens;
         if (stored is null && replacing is null)
         {
-            return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
+            return NoTokens(read);
         }
 
         var storedSnapshot = stored is null ? null : _reader.UsableSnapshot(stored);
@@ -112,6 +113,20 @@ internal sealed class TokenRefresher
 
         Log.RefreshFailed(_logger, _name, TokenEndpointFailure.Transient, null, null, lockFailure);
         return RefreshOutcome.Failed(lockFailure, storedSnapshot);
+    }
+
+    /// <summary>
+    /// Signed out: nothing stored. A moved record (the tokens went into the operating system's
+    /// credential store, which this process, on the plain file, cannot reach) is said once per move.
+    /// </summary>
+    private RefreshOutcome NoTokens(StoreEntry entry)
+    {
+        if (entry.MovedAt is { } movedAt && Interlocked.Exchange(ref _movedLoggedTicks, movedAt.UtcTicks) != movedAt.UtcTicks)
+        {
+            Log.TokensMovedToCredentialStore(_logger, _name, movedAt);
+        }
+
+        return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
     }
 
     private async Task<RefreshOutcome> RefreshLockedAsync(TokenSnapshot? replacing, IRefreshLease lease, CancellationToken cancellationToken)
@@ -140,7 +155,7 @@ internal sealed class TokenRefresher
             var stored = entry.Tokens;
             if (stored is null)
             {
-                return RefreshOutcome.SignedOut(SignInRequiredReason.NoTokens);
+                return NoTokens(entry);
             }
 
             // A stored access token that cannot go into a header (tampered, or written by an

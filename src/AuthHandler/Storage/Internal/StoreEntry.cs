@@ -7,9 +7,19 @@ namespace AuthHandler.Storage.Internal;
 /// </summary>
 /// <param name="Tokens">The stored tokens, if any.</param>
 /// <param name="SignedOut">Whether the entry records a sign-out (or, from a store that keeps no such records, holds nothing).</param>
-internal readonly record struct StoreEntry(TokenSet? Tokens, bool SignedOut)
+/// <param name="MovedAt">
+/// In a moved record (a sign-out record too), when the tokens were moved into the operating
+/// system's credential store; null otherwise.
+/// </param>
+internal readonly record struct StoreEntry(TokenSet? Tokens, bool SignedOut, DateTimeOffset? MovedAt = null)
 {
     public static StoreEntry SignOutRecord => new(null, true);
+
+    /// <summary>Whether the tokens were moved to the credential store: no tokens here, and no data lost.</summary>
+    public bool IsMoved => MovedAt is not null;
+
+    /// <summary>A moved record: read as no tokens, like a sign-out record.</summary>
+    public static StoreEntry MovedRecord(DateTimeOffset movedAt) => new(null, true, movedAt);
 
     /// <summary>Nothing stored and no sign-out recorded: the data was lost.</summary>
     public bool IsLost => Tokens is null && !SignedOut;

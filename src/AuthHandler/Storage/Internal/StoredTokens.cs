@@ -13,6 +13,9 @@ internal sealed class StoredTokens
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>The <see cref="MovedTo"/> of tokens moved into the operating system's credential store (AuthHandler.CredentialStore).</summary>
+    public const string MovedToCredentialStore = "credential_store";
+
     [JsonPropertyName("version")]
     public int Version { get; set; } = CurrentVersion;
 
@@ -55,11 +58,35 @@ internal sealed class StoredTokens
     [JsonPropertyName("signed_out")]
     public bool? SignedOut { get; set; }
 
+    /// <summary>
+    /// In a moved record, where the tokens went (<see cref="MovedToCredentialStore"/>). A moved
+    /// record is a sign-out record too (<see cref="SignedOut"/> is true), so that a version that
+    /// does not know this field reads it as signed out, never as lost data it should write back.
+    /// </summary>
+    [JsonPropertyName("moved_to")]
+    public string? MovedTo { get; set; }
+
+    /// <summary>In a moved record, when the tokens were moved.</summary>
+    [JsonPropertyName("moved_at")]
+    [JsonConverter(typeof(StoredInstantConverter))]
+    public DateTimeOffset? MovedAt { get; set; }
+
     /// <summary>Whether this is a sign-out record rather than tokens.</summary>
     [JsonIgnore]
     public bool IsSignOut => SignedOut == true && string.IsNullOrEmpty(AccessToken);
 
+    /// <summary>Whether this is a moved record: no tokens here, they were moved to another store.</summary>
+    [JsonIgnore]
+    public bool IsMoved => IsSignOut && !string.IsNullOrEmpty(MovedTo);
+
     public static StoredTokens SignOut() => new() { SignedOut = true };
+
+    /// <summary>
+    /// The record a token file keeps once its tokens were moved into the credential store: no
+    /// secret, read as no tokens (not lost), so that a process still on the file does not write
+    /// back tokens that the credential store's holder may since have rotated (RFC 9700 §4.14).
+    /// </summary>
+    public static StoredTokens Moved(string movedTo, DateTimeOffset movedAt) => new() { SignedOut = true, MovedTo = movedTo, MovedAt = movedAt };
 
     public static StoredTokens From(TokenSet tokens) => new()
     {
@@ -89,7 +116,10 @@ internal sealed class StoredTokens
         };
 
     /// <summary>The entry this record stands for: tokens, a sign-out, or null when a required field is missing.</summary>
-    public StoreEntry? ToEntry() => IsSignOut ? StoreEntry.SignOutRecord : ToTokenSet() is { } tokens ? new StoreEntry(tokens, false) : null;
+    public StoreEntry? ToEntry() =>
+        IsMoved ? StoreEntry.MovedRecord(MovedAt ?? DateTimeOffset.MinValue)
+        : IsSignOut ? StoreEntry.SignOutRecord
+        : ToTokenSet() is { } tokens ? new StoreEntry(tokens, false) : null;
 
     /// <summary>
     /// Reads a stored record: tokens, a sign-out, or a non-transient <see cref="TokenStoreException"/>
