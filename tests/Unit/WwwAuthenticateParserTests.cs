@@ -88,4 +88,63 @@ public sealed class WwwAuthenticateParserTests
 
         Assert.Equal(expected, WwwAuthenticateParser.RefreshCanHelp(response.Headers, out _));
     }
+
+    [Theory]
+    [InlineData("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\"", "use_dpop_nonce")]
+    [InlineData("DPoP algs=\"ES256 PS256\", error=\"invalid_dpop_proof\"", "invalid_dpop_proof")]
+    [InlineData("Bearer error=\"invalid_token\", DPoP error=\"use_dpop_nonce\"", "use_dpop_nonce")]
+    [InlineData("dpop error=use_dpop_nonce", "use_dpop_nonce")]
+    [InlineData("Bearer error=\"invalid_token\"", null)]
+    [InlineData("DPoP algs=\"ES256\"", null)]
+    public void DPoPError_ReadsOnlyTheDPoPChallenge(string header, string? expected)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", header);
+
+        Assert.Equal(expected, WwwAuthenticateParser.DPoPError(response.Headers));
+    }
+
+    [Fact]
+    public void DPoPError_BearerAndDPoPInSeparateHeaders_EachSchemeReadsItsOwnError()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", "DPoP error=\"use_dpop_nonce\"");
+
+        Assert.Equal("use_dpop_nonce", WwwAuthenticateParser.DPoPError(response.Headers));
+        Assert.False(WwwAuthenticateParser.RefreshCanHelp(response.Headers, out var bearerError));
+        Assert.Equal("insufficient_scope", bearerError);
+        Assert.False(WwwAuthenticateParser.RefreshCanHelp(response.Headers, WwwAuthenticateParser.DPoPScheme, out var dpopError));
+        Assert.Equal("use_dpop_nonce", dpopError);
+    }
+
+    [Theory]
+    [InlineData("DPoP error=\"use_dpop_nonce\"", false, "use_dpop_nonce")]
+    [InlineData("DPoP error=\"invalid_dpop_proof\"", false, "invalid_dpop_proof")]
+    [InlineData("DPoP error=\"insufficient_scope\"", false, "insufficient_scope")]
+    [InlineData("DPoP error=\"invalid_token\"", true, "invalid_token")]
+    [InlineData("Bearer error=\"insufficient_scope\"", true, null)]
+    [InlineData("Bearer error=\"insufficient_scope\", DPoP error=\"invalid_token\"", true, "invalid_token")]
+    [InlineData("DPoP algs=\"ES256\"", true, null)]
+    public void RefreshCanHelp_DPoPScheme_ReadsOnlyTheDPoPChallenge(string header, bool expected, string? expectedError)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", header);
+
+        Assert.Equal(expected, WwwAuthenticateParser.RefreshCanHelp(response.Headers, WwwAuthenticateParser.DPoPScheme, out var error));
+        Assert.Equal(expectedError, error);
+    }
+
+    [Theory]
+    [InlineData("DPoP error=\"use_dpop_nonce\"", true, null)]
+    [InlineData("Bearer error=\"use_dpop_nonce\"", true, "use_dpop_nonce")]
+    [InlineData("DPoP error=\"invalid_dpop_proof\", Bearer error=\"insufficient_scope\"", false, "insufficient_scope")]
+    public void RefreshCanHelp_BearerScheme_IgnoresTheDPoPChallengeAndItsCodes(string header, bool expected, string? expectedError)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", header);
+
+        Assert.Equal(expected, WwwAuthenticateParser.RefreshCanHelp(response.Headers, out var error));
+        Assert.Equal(expectedError, error);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 
 namespace AuthHandler.Http.Internal;
@@ -15,33 +16,75 @@ internal static class WwwAuthenticateParser
 
     private const string HeaderName = "WWW-Authenticate";
 
+    /// <summary>The scheme of bearer tokens (RFC 6750 §3).</summary>
+    public const string BearerScheme = "Bearer";
+
+    /// <summary>The scheme of DPoP-bound tokens (RFC 9449 §7.1).</summary>
+    public const string DPoPScheme = "DPoP";
+
     /// <summary>
     /// RFC 6750 §3.1: whether a new access token can fix this 401. <c>insufficient_scope</c>
     /// needs other scopes and <c>invalid_request</c> a different request; any other error, or no
     /// Bearer challenge at all, is treated as <c>invalid_token</c>.
     /// </summary>
-    public static bool RefreshCanHelp(HttpResponseHeaders headers, out string? error)
+    public static bool RefreshCanHelp(HttpResponseHeaders headers, out string? error) =>
+        RefreshCanHelp(headers, BearerScheme, out error);
+
+    /// <summary>
+    /// Whether a new access token can fix this 401, read from the challenge of the
+    /// <paramref name="scheme"/> the token was sent with only: a <c>DPoP</c> challenge's error is
+    /// never taken for a <c>Bearer</c> one, nor the other way round (RFC 9449 §7.1 lets a
+    /// resource send both). For <c>DPoP</c>, <c>use_dpop_nonce</c> asks for a new proof with the
+    /// nonce (§9) and <c>invalid_dpop_proof</c> for a new proof: neither for a new token.
+    /// </summary>
+    public static bool RefreshCanHelp(HttpResponseHeaders headers, string scheme, out string? error)
     {
-        error = null;
+        var code = FindError(headers, scheme);
+        if (code is null)
+        {
+            error = null;
+            return true;
+        }
+
+        error = Text.PrintableAscii(code, Text.MaxCodeLength);
+        if (code is "insufficient_scope" or OAuthErrorCodes.InvalidRequest)
+        {
+            return false;
+        }
+
+        return !string.Equals(scheme, DPoPScheme, StringComparison.OrdinalIgnoreCase)
+            || code is not (DPoPErrorCodes.UseDPoPNonce or DPoPErrorCodes.InvalidDPoPProof);
+    }
+
+    /// <summary>
+    /// The <c>error</c> of the first <c>DPoP</c> challenge that has one (RFC 9449 §7.1, e.g.
+    /// <c>use_dpop_nonce</c>), printable ASCII and bounded; <see langword="null"/> when there is
+    /// none. A <c>Bearer</c> challenge's error is never returned.
+    /// </summary>
+    public static string? DPoPError(HttpResponseHeaders headers) =>
+        FindError(headers, DPoPScheme) is { } code ? Text.PrintableAscii(code, Text.MaxCodeLength) : null;
+
+    // The raw error of the first challenge of this scheme that carries one.
+    private static string? FindError(HttpResponseHeaders headers, string scheme)
+    {
         if (!headers.NonValidated.TryGetValues(HeaderName, out var values))
         {
-            return true;
+            return null;
         }
 
         foreach (var value in values)
         {
             foreach (var challenge in Parse(value))
             {
-                if (string.Equals(challenge.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase)
+                if (string.Equals(challenge.Scheme, scheme, StringComparison.OrdinalIgnoreCase)
                     && challenge.Parameters.TryGetValue("error", out var code))
                 {
-                    error = Text.PrintableAscii(code, 64);
-                    return code is not ("insufficient_scope" or OAuthErrorCodes.InvalidRequest);
+                    return code;
                 }
             }
         }
 
-        return true;
+        return null;
     }
 
     public static List<AuthenticationChallenge> Parse(string header)
