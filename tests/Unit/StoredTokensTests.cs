@@ -167,4 +167,29 @@ public sealed class StoredTokensTests
 
         Assert.DoesNotContain("id_token", json, StringComparison.Ordinal);
     }
+    [Fact]
+    public void SerializeThenDeserialize_DPoPKey_RoundTripsAsDPoPKeyField()
+    {
+        var tokens = new TokenSet("a", DateTimeOffset.UnixEpoch) { TokenType = "DPoP", RefreshToken = "r", DPoPKey = "k-SECRET" };
+
+        var json = JsonSerializer.Serialize(StoredTokens.From(tokens), StoredTokensJsonContext.Default.StoredTokens);
+        var loaded = Read(json).ToTokenSet()!;
+
+        Assert.Contains("\"dpop_key\": \"k-SECRET\"", json, StringComparison.Ordinal);
+        Assert.Equal("k-SECRET", loaded.DPoPKey);
+        Assert.Equal("k-SECRET", loaded.WithRedeeming("m").DPoPKey);
+    }
+
+    [Fact]
+    public void Deserialize_EntryWrittenWithoutDPoPKey_ReadsAsNotBound() =>
+        Assert.Null(Read("""{"version":1,"access_token":"a","token_type":"Bearer","expires_at":"2026-01-01T13:00:00+00:00"}""").ToTokenSet()!.DPoPKey);
+
+    [Fact]
+    public void ToString_TokensWithDPoPKey_SaysBoundWithoutTheKey()
+    {
+        var text = new TokenSet("a", DateTimeOffset.UnixEpoch) { DPoPKey = "k-SECRET" }.ToString();
+
+        Assert.Contains("DPoPBound = True", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", text, StringComparison.Ordinal);
+    }
 }

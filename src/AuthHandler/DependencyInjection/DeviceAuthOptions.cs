@@ -148,6 +148,9 @@ public sealed class DeviceAuthOptions
     /// <summary>Gets or sets the device headers sent with every request.</summary>
     public DeviceHeaderOptions DeviceHeaders { get; set; } = new();
 
+    /// <summary>Gets or sets whether and how tokens are bound to a key of the session's (DPoP, RFC 9449).</summary>
+    public DPoPOptions DPoP { get; set; } = new();
+
     /// <summary>
     /// Gets or sets the directory of the persisted device id and, with the default
     /// <see cref="FileTokenStore"/>, of the token files. Created owner-only on Unix, when first

@@ -53,6 +53,14 @@ public sealed class TokenSet
     public string? IdToken { get; init; }
 
     /// <summary>
+    /// Gets the private key these tokens are bound to (DPoP, RFC 9449), in the library's own
+    /// opaque text form, or <see langword="null"/> for tokens that are not bound. A secret like the
+    /// refresh token: a store of the app's own keeps it in the same entry as the tokens, protected
+    /// the same way, and never logs it. Never shown by <see cref="ToString"/>.
+    /// </summary>
+    public string? DPoPKey { get; init; }
+
+    /// <summary>
     /// Gets when the access token was received. Used with <see cref="ExpiresAt"/> to work out the
     /// token's lifetime, which bounds the refresh window.
     /// </summary>
@@ -74,12 +82,13 @@ public sealed class TokenSet
         Scope = Scope,
         IssuedAt = IssuedAt,
         IdToken = IdToken,
+        DPoPKey = DPoPKey,
         Redeeming = marker,
     };
 
     /// <summary>Returns a description of the token set that contains no token value.</summary>
-    /// <returns>The token type, expiry, scope and whether a refresh token and an ID token are present.</returns>
+    /// <returns>The token type, expiry, scope and whether a refresh token, an ID token and a DPoP key are present.</returns>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"TokenSet {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, HasRefreshToken = {RefreshToken is not null}, HasIdToken = {IdToken is not null}, Scope = {Scope} }}");
+        $"TokenSet {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, HasRefreshToken = {RefreshToken is not null}, HasIdToken = {IdToken is not null}, DPoPBound = {DPoPKey is not null}, Scope = {Scope} }}");
 }

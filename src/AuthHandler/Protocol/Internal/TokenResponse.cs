@@ -39,6 +39,7 @@ internal sealed class TokenResponse
             Scope = Scope ?? previous?.Scope,
             IssuedAt = now,
             IdToken = IdToken ?? previous?.IdToken,
+            DPoPKey = previous?.DPoPKey,
         };
     }
 }

@@ -175,6 +175,7 @@ internal sealed class TokenRedeemer
             Scope = stored.Scope,
             IssuedAt = stored.IssuedAt,
             IdToken = stored.IdToken,
+            DPoPKey = stored.DPoPKey,
         };
         if (await _writer.StoreRedeemedAsync(kept, marker, lease, cancellationToken).ConfigureAwait(false))
         {

@@ -47,6 +47,10 @@ internal sealed class StoredTokens
     [JsonPropertyName("id_token")]
     public string? IdToken { get; set; }
 
+    /// <summary>The DPoP private key the tokens are bound to (<see cref="TokenSet.DPoPKey"/>); absent for bearer tokens.</summary>
+    [JsonPropertyName("dpop_key")]
+    public string? DPoPKey { get; set; }
+
     /// <summary>The redemption marker (<see cref="TokenSet"/>): a refresh of these tokens may have been answered and the answer lost.</summary>
     [JsonPropertyName("redeeming")]
     public string? Redeeming { get; set; }
@@ -99,6 +103,7 @@ internal sealed class StoredTokens
         Scope = tokens.Scope,
         IssuedAt = tokens.IssuedAt,
         IdToken = tokens.IdToken,
+        DPoPKey = tokens.DPoPKey,
     };
 
     /// <summary>The token set, or null when a required field is missing.</summary>
@@ -112,6 +117,7 @@ internal sealed class StoredTokens
             Scope = Scope,
             IssuedAt = IssuedAt,
             IdToken = string.IsNullOrEmpty(IdToken) ? null : IdToken,
+            DPoPKey = string.IsNullOrEmpty(DPoPKey) ? null : DPoPKey,
             Redeeming = string.IsNullOrEmpty(Redeeming) ? null : Redeeming,
         };
 
