@@ -1,6 +1,7 @@
 using AuthHandler.Device.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ internal static class DeviceAuthSessionFactory
             ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
-        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme);
+        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme, options.DPoP.Enabled ? time : null);
         var context = new SessionContext(name, storeKey, store, time, logger);
         var reader = new StoreReader(context, schedule);
         var writer = new StoreWriter(context);
@@ -104,6 +105,9 @@ internal static class DeviceAuthSessionFactory
             Time = time,
             Logger = logger,
             Metrics = metrics,
+
+            // One per session: the API side (the handler) and the token endpoint side share it.
+            DPoPNonces = new DPoPNonceCache(),
         });
     }
 

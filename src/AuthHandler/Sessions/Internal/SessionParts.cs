@@ -1,4 +1,5 @@
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Sessions.Internal;
@@ -33,4 +34,7 @@ internal sealed class SessionParts
     public required ILogger Logger { get; init; }
 
     public required DeviceAuthMetrics Metrics { get; init; }
+
+    /// <summary>The latest <c>DPoP-Nonce</c> per origin (RFC 9449 §8, §9), one cache per session.</summary>
+    public DPoPNonceCache DPoPNonces { get; init; } = new();
 }
