@@ -162,6 +162,26 @@ public sealed class DPoPRequestTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_RefreshedTokensResendAnsweredUseDPoPNonce_IsSentOnceMoreWithTheNonceAndNotRefreshedAgain()
+    {
+        // Invariant 7 with DPoP: one refresh re-send and one nonce re-send per request, in either order.
+        await using var host = Start();
+        var api = Api(host, Access2);
+        api.RequiredNonce = "nonce-1";
+        await SignInAsync(host, Access1);
+        await AuthTestHost.WriteAsync(host.Store, host.Session.StoreKey, Bound(host, Access2));
+
+        var response = await host.Client.GetAsync("/data", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["DPoP " + Access1, "DPoP " + Access2, "DPoP " + Access2], api.Received.Select(r => r.Authorization));
+        Assert.Equal(["the token is not accepted", "nonce demanded", "ok"], api.Received.Select(r => r.Verdict));
+        Assert.Equal("nonce-1", api.Received[2].Proof!.Claim("nonce"));
+        Assert.Equal(3, api.Received.Select(r => r.Proof!.Claim("jti")).Distinct().Count());
+        Assert.Equal(0, host.TokenCalls);
+    }
+
+    [Fact]
     public async Task SendAsync_DPoPInvalidTokenBesideABearerInsufficientScope_RefreshesOnTheDPoPChallenge()
     {
         await using var host = Start();
