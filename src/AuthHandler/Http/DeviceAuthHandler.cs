@@ -293,7 +293,7 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
     {
         if (token.DPoP is { CanProve: false } unusable)
         {
-            Log.DPoPKeyUnusable(_logger, _policy.ClientName, unusable.ImportError);
+            Log.DPoPTokenNotSent(_logger, _policy.ClientName, unusable.ImportError);
             return false;
         }
 

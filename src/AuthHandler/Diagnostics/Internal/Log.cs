@@ -129,7 +129,7 @@ internal static partial class Log
     public static partial void DPoPNonceNotResent(ILogger logger, string clientName, string reason);
 
     [LoggerMessage(39, LogLevel.Warning, "The DPoP key bound to the tokens of client {ClientName} cannot be used ({Error}); the request is not sent, as the tokens cannot be sent without a valid proof")]
-    public static partial void DPoPKeyUnusable(ILogger logger, string clientName, AuthHandler.Protocol.DPoP.Internal.DPoPKeyImportError error);
+    public static partial void DPoPTokenNotSent(ILogger logger, string clientName, AuthHandler.Protocol.DPoP.Internal.DPoPKeyImportError error);
 
     // Ids 50 and up: ids 37-49 are left to work in progress elsewhere, so merges do not collide.
     [LoggerMessage(50, LogLevel.Information, "Client {ClientName} sends its token and device headers to {Origin} only: the origin of its first request, as no AllowedOrigins are set")]
