@@ -1,4 +1,5 @@
 using System.Net;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 
 namespace AuthHandler.Tests.Unit;
@@ -70,7 +71,7 @@ internal sealed class ScriptedTokenEndpoint(TimeProvider time)
     public ValueTask<Uri> GetTokenEndpointAsync(CancellationToken cancellationToken) =>
         DiscoveryFailure is { } failure ? ValueTask.FromException<Uri>(failure) : ValueTask.FromResult(Endpoint);
 
-    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, CancellationToken cancellationToken)
+    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, DPoPProofWriter? proof, CancellationToken cancellationToken)
     {
         lock (_presented)
         {
