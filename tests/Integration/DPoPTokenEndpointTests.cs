@@ -311,8 +311,10 @@ public sealed class DPoPTokenEndpointTests
         Assert.Equal(0, host.Idp.LogEntries.Count(e => e.RequestMessage.Path == "/device"));
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task SignInAsync_DiscoveryListsES256_SignsInWithAProof()
+    [Theory(Timeout = 30_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SignInAsync_DiscoveryListsES256OrNoAlgorithms_SignsInWithAVerifiedProof(bool listed)
     {
         await using var host = StartDPoP(o =>
         {
@@ -324,13 +326,15 @@ public sealed class DPoPTokenEndpointTests
             issuer = host.Idp.Url,
             token_endpoint = host.Idp.Url + "/token",
             device_authorization_endpoint = host.Idp.Url + "/device",
-            dpop_signing_alg_values_supported = new[] { "PS256", "ES256" },
+            dpop_signing_alg_values_supported = listed ? new[] { "PS256", "ES256" } : null,
         }));
         var server = Serve(host);
 
         await SignInAsync(host, TestContext.Current.CancellationToken);
 
-        Assert.Null(Assert.Single(server.Requests).Refusal);
+        var poll = Assert.Single(server.Requests);
+        Assert.NotNull(poll.Proof);
+        Assert.Null(poll.Refusal);
     }
 
     private static AuthTestHost StartDPoP(Action<DeviceAuthOptions>? configure = null, bool fileStore = false)

@@ -75,12 +75,12 @@ internal sealed class ScriptedTokenEndpoint(TimeProvider time)
     {
         lock (_presented)
         {
-            _presented.Add(new Presentation(tokenEndpoint, refreshToken, time.GetUtcNow()));
+            _presented.Add(new Presentation(tokenEndpoint, refreshToken, time.GetUtcNow(), proof));
         }
 
         OnPresented?.Invoke(refreshToken);
         return Task.FromResult(_answers.TryDequeue(out var answer) ? answer : throw new InvalidOperationException("The script has no more answers."));
     }
 
-    internal sealed record Presentation(Uri Endpoint, string RefreshToken, DateTimeOffset At);
+    internal sealed record Presentation(Uri Endpoint, string RefreshToken, DateTimeOffset At, DPoPProofWriter? Proof = null);
 }

@@ -32,7 +32,8 @@ internal static class MetadataDocumentParser
                 reader.Read();
                 if (name == "dpop_signing_alg_values_supported")
                 {
-                    dpopAlgorithms = ReadAlgorithms(ref reader, source);
+                    // A null is an absent member, as the other optional members are read.
+                    dpopAlgorithms = reader.TokenType == JsonTokenType.Null ? null : ReadAlgorithms(ref reader, source);
                     continue;
                 }
 
