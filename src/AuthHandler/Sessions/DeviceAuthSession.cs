@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -58,6 +59,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
         _signInOnDemand = parts.SignInOnDemand;
         _time = parts.Time;
         _logger = parts.Logger;
+        DPoP = parts.DPoP;
         _coordinator = new RefreshCoordinator(Name, _state, RefreshOrSignInAsync, _signals, _signInOnDemand, parts.RefreshRetryDelay, _time, _logger, parts.Metrics, _lifetime.Token);
     }
 
@@ -87,6 +89,12 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
 
     /// <summary>The key under which the session's tokens are kept in the token store (authority, client id and scopes).</summary>
     internal string StoreKey { get; }
+
+    /// <summary>Gets the session's DPoP state (RFC 9449): whether it is on, the proof writer of a stored key (imported once), the nonces.</summary>
+    internal DPoPContext DPoP { get; }
+
+    /// <summary>Gets the session's one DPoP nonce cache, shared by the back channel and the API requests.</summary>
+    internal DPoPNonceCache DPoPNonces => DPoP.Nonces;
 
     /// <summary>Gets the session's state.</summary>
     public SessionState State => _state.State;

@@ -1,4 +1,5 @@
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Sessions.Internal;
@@ -21,6 +22,12 @@ internal sealed class SessionParts
     public required SignInFlow SignIn { get; init; }
 
     public required SessionSignals Signals { get; init; }
+
+    /// <summary>Gets the session's DPoP state (RFC 9449): on or off, the key cache, the nonces.</summary>
+    public required DPoPContext DPoP { get; init; }
+
+    /// <summary>Gets the session's one nonce cache, for the back channel and the API requests alike (<see cref="DPoPContext.Nonces"/>).</summary>
+    public DPoPNonceCache DPoPNonces => DPoP.Nonces;
 
     public Func<OnDeviceCodeArguments, ValueTask>? OnDeviceCode { get; init; }
 
