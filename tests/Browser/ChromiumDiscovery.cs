@@ -17,15 +17,18 @@ internal static class ChromiumDiscovery
     /// The chromium to drive. When there is none the calling test ends: skipped locally with the
     /// reason, failed under CI=true (where .ci/run installs chromium, so its absence is a defect).
     /// </summary>
-    public static string Require()
+    public static string Require() => Require(Environment.GetEnvironmentVariable);
+
+    /// <summary><see cref="Require()"/> with the environment given, for the discovery's own tests.</summary>
+    public static string Require(Func<string, string?> environment)
     {
-        var executable = Find(Environment.GetEnvironmentVariable, out var reason);
+        var executable = Find(environment, out var reason);
         if (executable is not null)
         {
             return executable;
         }
 
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (MissingIsFailure(environment))
         {
             Assert.Fail(reason + "; under CI=true .ci/run installs chromium, so its absence is a failure");
         }
@@ -34,8 +37,15 @@ internal static class ChromiumDiscovery
         return null!;
     }
 
+    /// <summary>Under CI=true (.ci/run installs chromium) a missing chromium fails the test instead of skipping it.</summary>
+    public static bool MissingIsFailure(Func<string, string?> environment) =>
+        string.Equals(environment("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The chromium executable, or null with <paramref name="reason"/> saying what was looked for.</summary>
-    public static string? Find(Func<string, string?> environment, out string reason)
+    public static string? Find(Func<string, string?> environment, out string reason) => Find(environment, WellKnownPaths, out reason);
+
+    /// <summary><see cref="Find(Func{string, string?}, out string)"/> with the fixed paths given, for the discovery's own tests.</summary>
+    public static string? Find(Func<string, string?> environment, IReadOnlyList<string> wellKnownPaths, out string reason)
     {
         var configured = environment(EnvironmentVariable);
         if (!string.IsNullOrEmpty(configured))
@@ -50,13 +60,13 @@ internal static class ChromiumDiscovery
             return null;
         }
 
-        var candidates = WellKnownPaths.Concat(
+        var candidates = wellKnownPaths.Concat(
             (environment("PATH") ?? string.Empty)
                 .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .SelectMany(directory => PathNames.Select(name => Path.Combine(directory, name))));
         var found = candidates.FirstOrDefault(IsExecutableFile);
         reason = found is null
-            ? $"chromium not found ({string.Join(", ", WellKnownPaths)}, chromium or chromium-browser on PATH; or set {EnvironmentVariable}): the browser tests need a real chromium (apt-get install chromium)"
+            ? $"chromium not found ({string.Join(", ", wellKnownPaths)}, chromium or chromium-browser on PATH; or set {EnvironmentVariable}): the browser tests need a real chromium (apt-get install chromium)"
             : string.Empty;
         return found;
     }
