@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using PuppeteerSharp;
 
@@ -15,6 +16,9 @@ internal sealed class Chromium : IAsyncDisposable
     /// <summary>Bounds every launch, navigation and click, generous for two shared cores.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    /// <summary>Browsers not yet disposed, killed when the test process exits so none outlives it.</summary>
+    private static readonly ConcurrentDictionary<int, Process> Running = new();
+
     private readonly IBrowser _browser;
     private readonly IPage _page;
     private readonly Process _process;
@@ -27,7 +31,23 @@ internal sealed class Chromium : IAsyncDisposable
         _page = page;
         _process = browser.Process ?? throw new InvalidOperationException("PuppeteerSharp did not start the browser process.");
         ProcessId = _process.Id;
+        Running[ProcessId] = _process;
     }
+
+    static Chromium() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var process in Running.Values)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    };
 
     public string ExecutablePath { get; }
 
@@ -117,6 +137,7 @@ internal sealed class Chromium : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseAsync(_browser);
+        Running.TryRemove(ProcessId, out _);
         DeleteProfile(ProfileDirectory);
     }
 
