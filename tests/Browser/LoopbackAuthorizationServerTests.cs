@@ -193,6 +193,45 @@ public sealed class LoopbackAuthorizationServerTests
         Assert.Equal("server_error", Redirected(failed)["error"]);
     }
 
+    [Fact]
+    public async Task Knobs_TamperNonceOmitIssAndTokenError_ChangeTheIdTokenTheRedirectAndTheTokenAnswer()
+    {
+        await using var server = await LoopbackAuthorizationServer.StartAsync();
+        using var forms = new FormClient(server);
+        server.TamperNonce = true;
+        server.OmitIss = true;
+        var verifier = LoopbackAuthorizationServer.NewCodeVerifier();
+        using var redirect = await forms.SignInAsync(server.AuthorizationUrl(RedirectUri, "state", LoopbackAuthorizationServer.CodeChallengeS256(verifier), nonce: "the-nonce"));
+        var query = Redirected(redirect);
+        Assert.False(query.ContainsKey("iss"));
+
+        using var response = await RedeemAsync(forms, server, query["code"].ToString(), RedirectUri, verifier);
+        using var tokens = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var idToken = tokens.RootElement.GetProperty("id_token").GetString()!;
+        using var claims = JsonDocument.Parse(WebEncoders.Base64UrlDecode(idToken.Split('.')[1]));
+        Assert.NotEqual("the-nonce", claims.RootElement.GetProperty("nonce").GetString());
+
+        server.TokenError = "invalid_grant";
+        using var refused = await RefreshAsync(forms, server, server.IssuedTokens[0].RefreshToken);
+        Assert.Equal("invalid_grant", await ErrorAsync(refused));
+    }
+
+    [Fact]
+    public async Task IdToken_IsAnHs256JwtOverItsHeaderAndPayloadWithTheServersKey()
+    {
+        await using var server = await LoopbackAuthorizationServer.StartAsync();
+        using var forms = new FormClient(server);
+        var verifier = LoopbackAuthorizationServer.NewCodeVerifier();
+        var code = await CodeAsync(server, forms, verifier);
+
+        using var response = await RedeemAsync(forms, server, code, RedirectUri, verifier);
+
+        var idToken = Assert.Single(server.IssuedTokens).IdToken!.Split('.');
+        Assert.Equal(3, idToken.Length);
+        var expected = System.Security.Cryptography.HMACSHA256.HashData(server.IdTokenKey.Span, System.Text.Encoding.ASCII.GetBytes(idToken[0] + "." + idToken[1]));
+        Assert.Equal(WebEncoders.Base64UrlEncode(expected), idToken[2]);
+    }
+
     private static string Challenge() => LoopbackAuthorizationServer.CodeChallengeS256(LoopbackAuthorizationServer.NewCodeVerifier());
 
     private static async Task<string> CodeAsync(LoopbackAuthorizationServer server, FormClient forms, string verifier, string scope = "openid")
