@@ -72,6 +72,36 @@ public sealed class CredentialTokenStoreTests
     }
 
     [Fact]
+    public async Task SetAsync_DPoPBoundTokens_ItemHoldsTheKeyBesideTheTokensAndTheSignOutRemovesIt()
+    {
+        await using var keyring = await PrivateSecretService.StartAsync();
+        var store = Store(keyring);
+        var key = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey());
+        var tokens = Tokens();
+
+        await WriteAsync(store, new TokenSet(tokens.AccessToken, tokens.ExpiresAt) { TokenType = "DPoP", RefreshToken = tokens.RefreshToken, IssuedAt = Now, DPoPKey = key });
+
+        var item = await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory));
+        using (var record = JsonDocument.Parse(item!))
+        {
+            Assert.Equal(key, record.RootElement.GetProperty("dpop_key").GetString());
+            Assert.Equal("rt-1-" + Secret, record.RootElement.GetProperty("refresh_token").GetString());
+        }
+
+        var read = await store.GetAsync(StoredItem.Key, TestContext.Current.CancellationToken);
+        Assert.Equal(key, read?.DPoPKey);
+        Assert.Equal("DPoP", read?.TokenType);
+
+        await using (var lease = await new FileRefreshLock(store.Directory).AcquireAsync(StoredItem.Key, TestContext.Current.CancellationToken))
+        {
+            await store.RemoveAsync(StoredItem.Key, lease, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Null(await keyring.LookupAsync(StoredItem.Attributes(keyring.StoreDirectory)));
+        Assert.DoesNotContain(key, await File.ReadAllTextAsync(StoredItem.FilePath(keyring.StoreDirectory), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SetAsync_TwiceForOneKey_ReplacesTheOneItem()
     {
         await using var keyring = await PrivateSecretService.StartAsync();

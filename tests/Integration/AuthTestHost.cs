@@ -27,6 +27,7 @@ internal sealed class AuthTestHost : IAsyncDisposable
     public static readonly TimeSpan DisposeBound = TimeSpan.FromSeconds(20);
 
     private readonly List<HeldTokenEndpoint> _held = [];
+    private readonly List<string> _secrets = [];
     private DeviceAuthSession? _session;
 
     private AuthTestHost(WireMockServer idp, WireMockServer api, string directory)
@@ -217,6 +218,15 @@ internal sealed class AuthTestHost : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>A secret without <see cref="SecretMarker"/> in it (a DPoP private key) that no log may contain.</summary>
+    public void AddSecret(string secret)
+    {
+        lock (_secrets)
+        {
+            _secrets.Add(secret);
+        }
+    }
+
     /// <summary>Registers a held answer, which <see cref="DisposeAsync"/> releases whatever the test did.</summary>
     public HeldTokenEndpoint Track(HeldTokenEndpoint held)
     {
@@ -253,6 +263,22 @@ internal sealed class AuthTestHost : IAsyncDisposable
             {
                 session.Dispose();
                 await Bounded(session.WhenRefreshCompleted(), "the session's refresh", stuck);
+
+                // The DPoP private key holds no marker: whatever key the stores hold is scanned for as it is.
+                foreach (var store in new ITokenStore[] { Store, FileStore })
+                {
+                    try
+                    {
+                        if ((await store.GetAsync(session.StoreKey, CancellationToken.None))?.DPoPKey is { } key)
+                        {
+                            AddSecret(key);
+                        }
+                    }
+                    catch (TokenStoreException)
+                    {
+                        // A test that corrupted the record registers what it wrote itself.
+                    }
+                }
             }
 
             // The suite-wide secret scan: every record any test produced, at any level, with exceptions.
@@ -260,6 +286,13 @@ internal sealed class AuthTestHost : IAsyncDisposable
             {
                 var text = record.Message + " " + record.Exception + " " + string.Join(' ', record.StructuredState?.Select(kv => kv.Value) ?? []);
                 Assert.DoesNotContain(SecretMarker, text, StringComparison.Ordinal);
+                lock (_secrets)
+                {
+                    foreach (var secret in _secrets)
+                    {
+                        Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+                    }
+                }
             }
         }
         finally

@@ -335,12 +335,11 @@ public sealed class DPoPRequestTests : IDisposable
         Assert.Equal(Access1, token.Value);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task SendAsync_BearerToken_SendsBearerAndNoDPoPHeader(bool dpopEnabled)
+    [Fact]
+    public async Task SendAsync_BearerTokenWithDPoPOff_SendsBearerAndNoDPoPHeader()
     {
-        await using var host = Start(dpop: dpopEnabled);
+        // With DPoP on, stored tokens without a key need a new sign-in (StoreReader.CheckDPoP, the token-endpoint side).
+        await using var host = Start(dpop: false);
         await host.SeedAsync(Access1);
         host.ApiAccepts(Access1);
 

@@ -24,6 +24,7 @@ public sealed class RegistrationTests
         { "http-origin", "must use https" },
         { "secret-missing", "needs a ClientSecret" },
         { "bad-header", "not a valid header name" },
+        { "dpop-bearer-scheme", "AuthorizationScheme 'Bearer' must be left unset (or be DPoP)" },
     };
 
     [Theory]
@@ -49,6 +50,7 @@ public sealed class RegistrationTests
                     case "http-origin": o.AllowedOrigins.Add("http://x.example.com"); break;
                     case "secret-missing": o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost; break;
                     case "bad-header": o.AuthorizationHeaderName = "Bad Header"; break;
+                    case "dpop-bearer-scheme": o.DPoP.Enabled = true; o.AuthorizationScheme = "Bearer"; break;
                 }
             });
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

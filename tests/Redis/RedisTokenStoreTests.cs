@@ -74,6 +74,34 @@ public sealed class RedisTokenStoreTests
     }
 
     [Fact]
+    public async Task SetAsync_DPoPBoundTokens_OtherInstanceReadsTheKeyAndTheRawValueHoldsNoKey()
+    {
+        await using var host = await RedisTestHost.StartAsync();
+        var writer = host.AddInstance();
+        var reader = host.AddInstance();
+        using var ecdsa = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var key = System.Buffers.Text.Base64Url.EncodeToString(ecdsa.ExportPkcs8PrivateKey());
+        var storeKey = RedisTestHost.Session(writer).StoreKey;
+        await using (var lease = await RedisTestHost.Lock(writer).AcquireAsync(storeKey, TestContext.Current.CancellationToken))
+        {
+            await RedisTestHost.Store(writer).SetAsync(
+                storeKey,
+                new TokenSet(Access1, host.Time.GetUtcNow().AddHours(1)) { TokenType = "DPoP", RefreshToken = Refresh1, DPoPKey = key },
+                lease,
+                TestContext.Current.CancellationToken);
+        }
+
+        var read = await RedisTestHost.Store(reader).GetAsync(RedisTestHost.Session(reader).StoreKey, TestContext.Current.CancellationToken);
+        var raw = (byte[]?)await (await host.AdminAsync()).StringGetAsync(RedisTestHost.KeyFor("tokens", storeKey));
+
+        Assert.Equal(key, read!.DPoPKey);
+        Assert.Equal("DPoP", read.TokenType);
+        Assert.Equal(Refresh1, read.RefreshToken);
+        Assert.DoesNotContain(key, Encoding.Latin1.GetString(raw!), StringComparison.Ordinal);
+        Assert.DoesNotContain("dpop_key", Encoding.Latin1.GetString(raw!), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetAsync_NoEntry_ReturnsNull()
     {
         await using var host = await RedisTestHost.StartAsync();

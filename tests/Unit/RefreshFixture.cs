@@ -1,3 +1,4 @@
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Sessions.Internal;
 using AuthHandler.Tests.Integration;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,11 +18,13 @@ internal sealed class RefreshFixture
 
     /// <param name="fencingToken">The fencing token of the fake lock's leases.</param>
     /// <param name="refreshLock">A real lock to use instead of the fake one.</param>
-    public RefreshFixture(long? fencingToken = null, IRefreshLock? refreshLock = null)
+    /// <param name="dpop">Whether the session has DPoP on (RFC 9449); null: the session has no DPoP state.</param>
+    public RefreshFixture(long? fencingToken = null, IRefreshLock? refreshLock = null, bool? dpop = null)
     {
+        DPoP = dpop is { } enabled ? new DPoPContext(enabled, new DPoPNonceCache(), Time) : null;
         Lock = new FakeRefreshLock { FencingToken = fencingToken };
         Endpoint = new ScriptedTokenEndpoint(Time);
-        var context = new SessionContext("api", Key, Store, Time, NullLogger.Instance);
+        var context = new SessionContext("api", Key, Store, Time, Logger, DPoP);
         var reader = new StoreReader(context, Schedule);
         var writer = new StoreWriter(context);
         Redeemer = new TokenRedeemer(context, Endpoint.GetTokenEndpointAsync, Endpoint.RefreshAsync, Schedule, reader, writer, TimeSpan.FromHours(1));
@@ -29,6 +32,10 @@ internal sealed class RefreshFixture
     }
 
     public ObservableTimeProvider Time { get; } = new(Now);
+
+    public DPoPContext? DPoP { get; }
+
+    public Microsoft.Extensions.Logging.Testing.FakeLogger Logger { get; } = new();
 
     public RecordingTokenStore Store { get; } = new();
 

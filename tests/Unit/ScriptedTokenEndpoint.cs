@@ -1,4 +1,5 @@
 using System.Net;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 
 namespace AuthHandler.Tests.Unit;
@@ -70,16 +71,16 @@ internal sealed class ScriptedTokenEndpoint(TimeProvider time)
     public ValueTask<Uri> GetTokenEndpointAsync(CancellationToken cancellationToken) =>
         DiscoveryFailure is { } failure ? ValueTask.FromException<Uri>(failure) : ValueTask.FromResult(Endpoint);
 
-    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, CancellationToken cancellationToken)
+    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, DPoPProofWriter? proof, CancellationToken cancellationToken)
     {
         lock (_presented)
         {
-            _presented.Add(new Presentation(tokenEndpoint, refreshToken, time.GetUtcNow()));
+            _presented.Add(new Presentation(tokenEndpoint, refreshToken, time.GetUtcNow(), proof));
         }
 
         OnPresented?.Invoke(refreshToken);
         return Task.FromResult(_answers.TryDequeue(out var answer) ? answer : throw new InvalidOperationException("The script has no more answers."));
     }
 
-    internal sealed record Presentation(Uri Endpoint, string RefreshToken, DateTimeOffset At);
+    internal sealed record Presentation(Uri Endpoint, string RefreshToken, DateTimeOffset At, DPoPProofWriter? Proof = null);
 }

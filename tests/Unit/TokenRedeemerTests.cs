@@ -18,7 +18,7 @@ public sealed class TokenRedeemerTests
     public TokenRedeemerTests() => _fixture.Seed(_stored.WithRedeeming(Marker));
 
     private Task<RefreshOutcome> RedeemAsync(bool earlierUnanswered = false) =>
-        _fixture.Redeemer.RedeemAsync(_stored, Marker, earlierUnanswered, _lease, CancellationToken.None);
+        _fixture.Redeemer.RedeemAsync(_stored, proof: null, Marker, earlierUnanswered, _lease, CancellationToken.None);
 
     [Fact]
     public async Task RedeemAsync_AnswerLost_PresentsTheSameRefreshTokenOnceMoreOnlyAfterExactlyTheRetryDelay()

@@ -144,8 +144,19 @@ public sealed class TokenResponseParserTests
     }
 
     [Theory]
+    [InlineData("\"DPoP\"")]
+    [InlineData("\"dpop\"")]
+    [InlineData("\"DPOP\"")]
+    public void Parse_TokenTypeDPoPInAnyCase_IsDPoP(string tokenType)
+    {
+        var result = Parse("{\"access_token\":\"a\",\"token_type\":" + tokenType + "}");
+
+        Assert.Equal("DPoP", result.Tokens!.TokenType);
+    }
+
+    [Theory]
     [InlineData("mac")]
-    [InlineData("DPoP")]
+    [InlineData("DPoP-ish")]
     [InlineData("Bearer\\r\\nX: y")]
     public void Parse_TokenTypeWeDoNotImplement_IsInvalidNamingTheSanitisedType(string tokenType)
     {

@@ -59,7 +59,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
         _signInOnDemand = parts.SignInOnDemand;
         _time = parts.Time;
         _logger = parts.Logger;
-        DPoPNonces = parts.DPoPNonces;
+        DPoP = parts.DPoP;
         _coordinator = new RefreshCoordinator(Name, _state, RefreshOrSignInAsync, _signals, _signInOnDemand, parts.RefreshRetryDelay, _time, _logger, parts.Metrics, _lifetime.Token);
     }
 
@@ -90,17 +90,17 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
     /// <summary>The key under which the session's tokens are kept in the token store (authority, client id and scopes).</summary>
     internal string StoreKey { get; }
 
+    /// <summary>Gets the session's DPoP state (RFC 9449): whether it is on, the proof writer of a stored key (imported once), the nonces.</summary>
+    internal DPoPContext DPoP { get; }
+
+    /// <summary>Gets the session's one DPoP nonce cache, shared by the back channel and the API requests.</summary>
+    internal DPoPNonceCache DPoPNonces => DPoP.Nonces;
+
     /// <summary>Gets the session's state.</summary>
     public SessionState State => _state.State;
 
     /// <summary>Gets when the current access token expires, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? AccessTokenExpiresAt => _state.Snapshot?.Tokens.ExpiresAt;
-
-    /// <summary>
-    /// The latest <c>DPoP-Nonce</c> each origin gave (RFC 9449 §8, §9): remembered from the API's
-    /// answers by the handler and from the token endpoint's, read for every proof.
-    /// </summary>
-    internal DPoPNonceCache DPoPNonces { get; }
 
     /// <summary>The lock the session holds across read → refresh → write (tests check the choice).</summary>
     internal IRefreshLock RefreshLock => _refreshLock;

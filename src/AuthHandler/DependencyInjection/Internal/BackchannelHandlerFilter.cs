@@ -1,3 +1,4 @@
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Http.Resilience;
@@ -6,7 +7,8 @@ using Polly.Registry;
 namespace AuthHandler.DependencyInjection.Internal;
 
 /// <summary>
-/// Leaves the token endpoint's clients with exactly one handler: their own resilience pipeline.
+/// Leaves the token endpoint's clients with their own handlers only: the resilience pipeline and,
+/// below it, the DPoP proof of each attempt.
 /// Handlers the app adds to every client (<c>ConfigureHttpClientDefaults</c>) would otherwise
 /// retry refreshes after failures where the server may have rotated the refresh token already
 /// (RFC 9700 §4.14), or carry an auth handler into the token request.
@@ -24,6 +26,9 @@ internal sealed class BackchannelHandlerFilter : IHttpMessageHandlerBuilderFilte
         {
             builder.AdditionalHandlers.Clear();
             builder.AdditionalHandlers.Add(new ResilienceHandler(_pipelines.GetPipeline<HttpResponseMessage>(builder.Name)));
+
+            // Below the retry: each attempt gets its own DPoP proof (RFC 9449 §11.1, a new jti).
+            builder.AdditionalHandlers.Add(new BackchannelDPoPHandler());
         }
     };
 }

@@ -51,6 +51,13 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
 
         CheckOrigins(options.AllowedOrigins, prefix, failures);
 
+        // RFC 9449 §7.1: a DPoP-bound token goes in the DPoP scheme; another would present it as
+        // something it is not (a Bearer token anyone holding it could use).
+        if (options.DPoP?.Enabled == true && options.AuthorizationScheme is { } dpopScheme && !string.Equals(dpopScheme, "DPoP", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add(prefix + $"DPoP.Enabled sends DPoP-bound tokens in the DPoP scheme; AuthorizationScheme '{dpopScheme}' must be left unset (or be DPoP).");
+        }
+
         if (options.RefreshWindow < TimeSpan.Zero)
         {
             failures.Add(prefix + "RefreshWindow must not be negative.");

@@ -54,20 +54,25 @@ internal static class DeviceAuthSessionFactory
         var deviceHeaders = services.GetRequiredKeyedService<DeviceHeaderSet>(name);
         var httpClientFactory = services.GetRequiredService<IHttpClientFactory>();
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+        // One per session: the key of its token set, imported once, and one nonce cache for the
+        // token endpoint and the APIs (RFC 9449 §8, §9).
+        var dpop = new DPoPContext(options.DPoP?.Enabled == true, new DPoPNonceCache(), time);
         var tokenClient = new TokenEndpointClient(
             httpClientFactory,
             name,
             new ClientCredentials(options.ClientId!, options.ClientSecret, options.ClientAuthentication),
             deviceHeaders,
             options.BackchannelTimeout,
-            time);
+            time,
+            dpop);
         var server = new AuthorizationServer(
             options.Authority!,
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
             new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
-        var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger);
+        var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger, dpop);
 
         // Per client first, then the application's store, then a file store beside the device id.
         // The lock: the one the application chose, else the one that covers every holder of the
@@ -78,8 +83,8 @@ internal static class DeviceAuthSessionFactory
             ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
-        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme, options.DPoP.Enabled ? time : null);
-        var context = new SessionContext(name, storeKey, store, time, logger);
+        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme, dpop.Enabled ? time : null);
+        var context = new SessionContext(name, storeKey, store, time, logger, dpop);
         var reader = new StoreReader(context, schedule);
         var writer = new StoreWriter(context);
         return new DeviceAuthSession(new SessionParts
@@ -97,6 +102,7 @@ internal static class DeviceAuthSessionFactory
                 writer),
             SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
+            DPoP = dpop,
             OnDeviceCode = options.OnDeviceCode,
 
             // The validator requires OnDeviceCode with SignInOnDemand.
@@ -105,9 +111,6 @@ internal static class DeviceAuthSessionFactory
             Time = time,
             Logger = logger,
             Metrics = metrics,
-
-            // One per session: the API side (the handler) and the token endpoint side share it.
-            DPoPNonces = new DPoPNonceCache(),
         });
     }
 

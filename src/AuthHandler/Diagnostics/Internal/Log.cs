@@ -1,4 +1,5 @@
 using AuthHandler.Http.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Diagnostics.Internal;
@@ -143,4 +144,13 @@ internal static partial class Log
 
     [LoggerMessage(53, LogLevel.Warning, "The tokens of client {ClientName} were moved into the operating system's credential store at {MovedAt:O} by a process that can reach it; this process keeps its tokens in the file and cannot reach the credential store, so it needs a new sign-in (or run it where the credential store is available, e.g. in the desktop session)")]
     public static partial void TokensMovedToCredentialStore(ILogger logger, string clientName, DateTimeOffset movedAt);
+
+    [LoggerMessage(54, LogLevel.Warning, "The stored DPoP key of client {ClientName} cannot be used ({Reason}); its tokens are bound to it (RFC 9449), so nothing is sent and a new sign-in is required. The entry is left for the sign-in to replace")]
+    public static partial void DPoPKeyUnusable(ILogger logger, string clientName, DPoPKeyImportError reason);
+
+    [LoggerMessage(55, LogLevel.Warning, "The stored tokens of client {ClientName} are DPoP-bound (token type {TokenType}, key stored: {HasKey}) but DPoP.Enabled is off; they are not sent as Bearer tokens, and a new sign-in is required (or turn DPoP.Enabled on)")]
+    public static partial void DPoPTokensWhileDisabled(ILogger logger, string clientName, string tokenType, bool hasKey);
+
+    [LoggerMessage(56, LogLevel.Warning, "The stored tokens of client {ClientName} (token type {TokenType}) have no DPoP key but DPoP.Enabled is on: they were issued without DPoP, or the key was lost, so they cannot be refreshed with a proof; a new sign-in is required")]
+    public static partial void DPoPTokensWithoutKey(ILogger logger, string clientName, string tokenType);
 }

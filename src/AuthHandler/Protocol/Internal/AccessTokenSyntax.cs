@@ -45,4 +45,7 @@ internal static class AccessTokenSyntax
     /// <c>Bearer</c> (RFC 6750, case-insensitive) is implemented.
     /// </summary>
     public static bool IsSupportedType(string? type) => string.Equals(type, "Bearer", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>RFC 9449 §5: the token type of a DPoP-bound access token (case-insensitive, RFC 6749 §5.1).</summary>
+    public static bool IsDPoPType(string? type) => string.Equals(type, "DPoP", StringComparison.OrdinalIgnoreCase);
 }

@@ -36,4 +36,13 @@ internal sealed class AuthorizationServer
         _revocationEndpoint ?? (_tokenEndpoint is not null
             ? null
             : (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).RevocationEndpoint);
+
+    /// <summary>
+    /// The server's DPoP signing algorithms (RFC 9449 §5.1), or null when it names none or
+    /// discovery is not in use (explicit endpoints, as for the revocation endpoint).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>?> GetDPoPSigningAlgorithmsAsync(CancellationToken cancellationToken) =>
+        _tokenEndpoint is not null
+            ? null
+            : (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).DPoPSigningAlgorithms;
 }

@@ -1,8 +1,14 @@
 namespace AuthHandler.Protocol.Internal;
 
-/// <summary>The endpoints of RFC 8414 / OpenID Connect Discovery that this library uses.</summary>
+/// <summary>The fields of RFC 8414 / OpenID Connect Discovery that this library uses.</summary>
+/// <param name="Issuer">The <c>issuer</c>, which must equal the authority.</param>
+/// <param name="TokenEndpoint">The <c>token_endpoint</c>, if any.</param>
+/// <param name="DeviceAuthorizationEndpoint">The <c>device_authorization_endpoint</c>, if any.</param>
+/// <param name="RevocationEndpoint">The <c>revocation_endpoint</c>, if any.</param>
+/// <param name="DPoPSigningAlgorithms">RFC 9449 §5.1 <c>dpop_signing_alg_values_supported</c>, validated; null when absent.</param>
 internal sealed record AuthorizationServerMetadata(
     string Issuer,
     Uri? TokenEndpoint,
     Uri? DeviceAuthorizationEndpoint,
-    Uri? RevocationEndpoint);
+    Uri? RevocationEndpoint,
+    IReadOnlyList<string>? DPoPSigningAlgorithms = null);

@@ -1,4 +1,5 @@
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Protocol.Internal;
@@ -25,6 +26,7 @@ internal sealed class DeviceFlow
     private readonly TimeSpan _defaultTokenLifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly DPoPContext _dpop;
 
     public DeviceFlow(
         string clientName,
@@ -34,8 +36,10 @@ internal sealed class DeviceFlow
         IEnumerable<KeyValuePair<string, string>> extraParameters,
         TimeSpan defaultTokenLifetime,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        DPoPContext dpop)
     {
+        _dpop = dpop;
         _clientName = clientName;
         _client = client;
         _server = server;
@@ -59,6 +63,9 @@ internal sealed class DeviceFlow
             throw new DeviceAuthorizationException(DeviceAuthorizationFailure.Unavailable, ex.Message, innerException: ex);
         }
 
+        // RFC 9449 §5: a new key per attempt; every poll carries a proof of it, so the grant the
+        // user approves is bound to it.
+        var dpop = await _dpop.StartSignInAsync(_server, cancellationToken).ConfigureAwait(false);
         var form = new List<KeyValuePair<string, string>>();
         if (!string.IsNullOrWhiteSpace(_scope))
         {
@@ -100,10 +107,18 @@ internal sealed class DeviceFlow
                 tokenEndpoint,
                 [new("grant_type", DeviceCodeGrantType), new("device_code", authorization.DeviceCode)],
                 idempotent: true,
+                dpop?.Writer,
                 cancellationToken).ConfigureAwait(false);
             if (result.Kind == TokenResultKind.Issued)
             {
-                return result.Tokens!.ToTokenSet(_time.GetUtcNow(), _defaultTokenLifetime, previous: null);
+                return result.Tokens!.ToTokenSet(_time.GetUtcNow(), _defaultTokenLifetime, previous: null, dpop?.StoredKey);
+            }
+
+            if (result is { Final: true, Failure: { } final })
+            {
+                // The server and the client disagree about DPoP: the next poll would be answered
+                // alike, or with the code already spent.
+                throw new DeviceAuthorizationException(DeviceAuthorizationFailure.InvalidResponse, final.Message, innerException: final);
             }
 
             if (result.Error is not { } error)

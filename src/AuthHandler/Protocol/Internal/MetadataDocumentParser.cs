@@ -8,9 +8,15 @@ internal static class MetadataDocumentParser
 {
     private const int MaxUriLength = 2048;
 
+    // RFC 9449 §5.1: JWS algorithm names (RFC 7518 §3.1 names are a few characters); a server
+    // lists a handful. Beyond these bounds the document is not one to trust with a sign-in.
+    private const int MaxAlgorithms = 32;
+    private const int MaxAlgorithmLength = 32;
+
     public static AuthorizationServerMetadata Parse(ReadOnlySpan<byte> body, string source)
     {
         string? issuer = null, token = null, device = null, revocation = null;
+        List<string>? dpopAlgorithms = null;
         try
         {
             var reader = new Utf8JsonReader(Text.WithoutBom(body), new JsonReaderOptions { MaxDepth = 16 });
@@ -24,6 +30,13 @@ internal static class MetadataDocumentParser
             {
                 var name = reader.GetString();
                 reader.Read();
+                if (name == "dpop_signing_alg_values_supported")
+                {
+                    // A null is an absent member, as the other optional members are read.
+                    dpopAlgorithms = reader.TokenType == JsonTokenType.Null ? null : ReadAlgorithms(ref reader, source);
+                    continue;
+                }
+
                 var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 switch (name)
                 {
@@ -50,7 +63,36 @@ internal static class MetadataDocumentParser
             throw new DiscoveryException($"The discovery document {source} has no issuer.", isTransient: false);
         }
 
-        return new AuthorizationServerMetadata(issuer, Endpoint(token, "token_endpoint", source), Endpoint(device, "device_authorization_endpoint", source), Endpoint(revocation, "revocation_endpoint", source));
+        return new AuthorizationServerMetadata(issuer, Endpoint(token, "token_endpoint", source), Endpoint(device, "device_authorization_endpoint", source), Endpoint(revocation, "revocation_endpoint", source), dpopAlgorithms);
+    }
+
+    /// <summary>
+    /// RFC 9449 §5.1: a JSON array of JWS algorithm names. Server text that may reach a message:
+    /// short printable ASCII strings, a bounded number of them; anything else is a bad document.
+    /// </summary>
+    private static List<string> ReadAlgorithms(ref Utf8JsonReader reader, string source)
+    {
+        var invalid = $"The discovery document {source} has a dpop_signing_alg_values_supported that is not an array of at most {MaxAlgorithms} algorithm names.";
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new DiscoveryException(invalid, isTransient: false);
+        }
+
+        var algorithms = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String
+                || reader.GetString() is not { Length: > 0 and <= MaxAlgorithmLength } algorithm
+                || !algorithm.All(c => c is > ' ' and <= '~')
+                || algorithms.Count == MaxAlgorithms)
+            {
+                throw new DiscoveryException(invalid, isTransient: false);
+            }
+
+            algorithms.Add(algorithm);
+        }
+
+        return algorithms;
     }
 
     private static Uri? Endpoint(string? value, string field, string source)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using AuthHandler.Device.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 
 namespace AuthHandler.Protocol.Internal;
 
@@ -25,6 +26,7 @@ internal sealed class TokenEndpointClient
     private readonly DeviceHeaderSet _deviceHeaders;
     private readonly TimeSpan _bodyTimeout;
     private readonly TimeProvider _time;
+    private readonly DPoPContext _dpop;
 
     public TokenEndpointClient(
         IHttpClientFactory httpClientFactory,
@@ -32,8 +34,10 @@ internal sealed class TokenEndpointClient
         ClientCredentials credentials,
         DeviceHeaderSet deviceHeaders,
         TimeSpan bodyTimeout,
-        TimeProvider time)
+        TimeProvider time,
+        DPoPContext dpop)
     {
+        _dpop = dpop;
         _httpClientFactory = httpClientFactory;
         _clientName = clientName;
         _backchannelName = DeviceAuthConstants.BackchannelName(clientName);
@@ -43,39 +47,73 @@ internal sealed class TokenEndpointClient
         _time = time;
     }
 
-    /// <summary>RFC 6749 §6: redeem a refresh token.</summary>
-    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// RFC 6749 §6: redeem a refresh token; with <paramref name="proof"/> (the key of the stored
+    /// token set) every attempt carries a DPoP proof (RFC 9449 §5).
+    /// </summary>
+    public Task<TokenResult> RefreshAsync(Uri tokenEndpoint, string refreshToken, DPoPProofWriter? proof, CancellationToken cancellationToken) =>
         PostAsync(
             tokenEndpoint,
             [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)],
             idempotent: false,
+            proof,
             cancellationToken);
 
     /// <summary>
     /// Posts a token request and classifies the answer. Never throws but for the caller's own
     /// cancellation: no answer, a non-2xx without an OAuth error and a 2xx that is not a usable
     /// token response are <see cref="TokenResultKind.Transient"/> results carrying the exception.
+    /// With <paramref name="proof"/>, every attempt carries a new DPoP proof signed by it
+    /// (RFC 9449 §4, <see cref="BackchannelDPoPHandler"/>), a <c>use_dpop_nonce</c> answer is
+    /// sent once more with the server's nonce (§8), and a token type other than <c>DPoP</c> is
+    /// refused; without it, a <c>DPoP</c> token type is refused.
     /// </summary>
     public async Task<TokenResult> PostAsync(
         Uri tokenEndpoint,
         List<KeyValuePair<string, string>> form,
         bool idempotent,
+        DPoPProofWriter? proof,
         CancellationToken cancellationToken)
     {
+        var dpop = proof is null ? null : new DPoPRequest(proof, _dpop.Nonces);
         HttpStatusCode status;
         string reason;
         TimeSpan? retryAfter;
         byte[] body;
-        try
+        TokenParseResult parsed;
+        for (var nonceRound = false; ; nonceRound = true)
         {
-            (status, reason, retryAfter, body) = await SendFormAsync(tokenEndpoint, form, idempotent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenEndpointException ex)
-        {
-            return TokenResult.Failed(ex, answerLost: LostAnswer.Of(ex));
+            bool nonceGiven;
+            try
+            {
+                (status, reason, retryAfter, body, nonceGiven) = await SendFormAsync(tokenEndpoint, form, idempotent, dpop, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenEndpointException ex)
+            {
+                return TokenResult.Failed(ex, answerLost: LostAnswer.Of(ex));
+            }
+
+            parsed = TokenResponseParser.Parse(body);
+            if (dpop is null || parsed.Error?.Code != DPoPErrorCodes.UseDPoPNonce)
+            {
+                break;
+            }
+
+            // RFC 9449 §8: the server did not act on the request (a refresh token is not
+            // redeemed); it wants the nonce in the proof. Once: a second demand, or one without
+            // a usable nonce, is the server's problem, and the tokens are kept.
+            if (nonceRound || !nonceGiven)
+            {
+                return TokenResult.Failed(new TokenEndpointException(
+                    TokenEndpointFailure.Transient,
+                    nonceRound
+                        ? "The token endpoint asked for a DPoP nonce (use_dpop_nonce) again after a proof that carried the nonce it gave; the tokens are kept."
+                        : "The token endpoint asked for a DPoP nonce (use_dpop_nonce) without a valid DPoP-Nonce header; the tokens are kept.",
+                    DPoPErrorCodes.UseDPoPNonce,
+                    status));
+            }
         }
 
-        var parsed = TokenResponseParser.Parse(body);
         if (parsed.Error is { } error)
         {
             return TokenResult.FromError(error, status, _clientName);
@@ -84,7 +122,7 @@ internal sealed class TokenEndpointClient
         if ((int)status is >= 200 and < 300)
         {
             return parsed.Tokens is { } tokens
-                ? TokenResult.Issued(tokens, status)
+                ? CheckTokenType(tokens, status, dpop is not null)
                 : TokenResult.Failed(
                     new TokenEndpointException(TokenEndpointFailure.InvalidResponse, $"The token endpoint answered {(int)status} but {parsed.InvalidReason}.", statusCode: status),
                     parsed.IssuedRefreshToken,
@@ -101,6 +139,27 @@ internal sealed class TokenEndpointClient
         answerLost: LostAnswer.MayHaveBeenProcessed(status));
     }
 
+    /// <summary>
+    /// RFC 9449 §5: a DPoP token request is answered with <c>token_type=DPoP</c>. A Bearer answer
+    /// to a proof means the server ignored it: using it would silently drop the binding the app
+    /// asked for. A DPoP answer without a proof cannot be used without the key it is bound to.
+    /// Either way the refresh token it carries is kept (RFC 9700 §4.14), and asking again gets the
+    /// same answer, so the result is final for a sign-in.
+    /// </summary>
+    private TokenResult CheckTokenType(TokenResponse tokens, HttpStatusCode status, bool proofSent)
+    {
+        var isDPoP = AccessTokenSyntax.IsDPoPType(tokens.TokenType);
+        if (proofSent == isDPoP)
+        {
+            return TokenResult.Issued(tokens, status);
+        }
+
+        var message = proofSent
+            ? $"The token endpoint answered {(int)status} with token_type {tokens.TokenType ?? "Bearer"}: the server ignored the DPoP proof, so the tokens are not bound to the client's key and are not used. Turn off DPoP.Enabled for client '{_clientName}' if the server does not support DPoP (RFC 9449)."
+            : $"The token endpoint answered {(int)status} with token_type DPoP, but DPoP.Enabled is off for client '{_clientName}': DPoP-bound tokens cannot be used without a proof. Turn on DPoP.Enabled.";
+        return TokenResult.WrongTokenType(new TokenEndpointException(TokenEndpointFailure.InvalidResponse, message, statusCode: status), tokens.RefreshToken);
+    }
+
     private static string DescribeRetryAfter(TimeSpan? retryAfter) =>
         retryAfter is { } wait ? $"; it asks to wait {wait.TotalSeconds:0} s before the next try" : string.Empty;
 
@@ -114,7 +173,7 @@ internal sealed class TokenEndpointClient
         byte[] body;
         try
         {
-            (status, _, _, body) = await SendFormAsync(endpoint, form, idempotent: true, cancellationToken).ConfigureAwait(false);
+            (status, _, _, body, _) = await SendFormAsync(endpoint, form, idempotent: true, dpop: null, cancellationToken).ConfigureAwait(false);
         }
         catch (TokenEndpointException ex)
         {
@@ -142,10 +201,11 @@ internal sealed class TokenEndpointClient
     /// <summary>RFC 7009 §2: revokes a refresh token. True when the server confirmed it (200).</summary>
     public async Task<bool> RevokeAsync(Uri endpoint, string refreshToken, CancellationToken cancellationToken)
     {
-        var (status, _, _, _) = await SendFormAsync(
+        var (status, _, _, _, _) = await SendFormAsync(
             endpoint,
             [new("token", refreshToken), new("token_type_hint", "refresh_token")],
             idempotent: true,
+            dpop: null,
             cancellationToken).ConfigureAwait(false);
         return status == HttpStatusCode.OK;
     }
@@ -153,11 +213,14 @@ internal sealed class TokenEndpointClient
     /// <summary>
     /// Posts a form with the client's credentials and the device headers, and reads the body up
     /// to its limit. Throws <see cref="TokenEndpointException"/> when there is no complete answer.
+    /// With <paramref name="dpop"/>, each attempt gets its proof below the retry handler, and
+    /// NonceGiven says whether the answer carried a valid <c>DPoP-Nonce</c> (now remembered).
     /// </summary>
-    private async Task<(HttpStatusCode Status, string Reason, TimeSpan? RetryAfter, byte[] Body)> SendFormAsync(
+    private async Task<(HttpStatusCode Status, string Reason, TimeSpan? RetryAfter, byte[] Body, bool NonceGiven)> SendFormAsync(
         Uri endpoint,
         List<KeyValuePair<string, string>> form,
         bool idempotent,
+        DPoPRequest? dpop,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
@@ -166,6 +229,10 @@ internal sealed class TokenEndpointClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         _deviceHeaders.ApplyTo(request.Headers);
         request.Options.Set(Idempotent, idempotent);
+        if (dpop is not null)
+        {
+            request.Options.Set(BackchannelDPoPHandler.Proof, dpop);
+        }
 
         var client = _httpClientFactory.CreateClient(_backchannelName);
         HttpResponseMessage response;
@@ -190,6 +257,7 @@ internal sealed class TokenEndpointClient
         using (response)
         {
             var status = response.StatusCode;
+            var nonceGiven = dpop is not null && dpop.Nonces.Remember(endpoint, response.Headers);
             if (BackchannelRedirect.IsRedirect(response))
             {
                 // Not a token answer, like a proxy's HTML page: a captive portal's 302 to its login
@@ -223,7 +291,7 @@ internal sealed class TokenEndpointClient
                     TokenEndpointFailure.InvalidResponse,
                     $"{endpoint.GetLeftPart(UriPartial.Path)} answered {(int)status} with a body larger than {BackchannelReader.MaxBodyBytes} bytes.",
                     statusCode: status)
-                : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), RetryAfter.Read(response.Headers, _time.GetUtcNow()), body);
+                : (status, Text.PrintableAscii(response.ReasonPhrase ?? string.Empty, 80), RetryAfter.Read(response.Headers, _time.GetUtcNow()), body, nonceGiven);
         }
     }
 }

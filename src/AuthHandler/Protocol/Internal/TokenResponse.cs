@@ -24,9 +24,10 @@ internal sealed class TokenResponse
     /// Turns the response into a token set received at <paramref name="now"/>. A response without
     /// a refresh token keeps the refresh token of <paramref name="previous"/> (RFC 6749 §6: the server may
     /// leave the refresh token unchanged), and one without an ID token keeps its ID token (OIDC Core
-    /// §12.2: a refresh response may omit it). The expiries saturate rather than overflow.
+    /// §12.2: a refresh response may omit it). The expiries saturate rather than overflow. The DPoP
+    /// key is <paramref name="dpopKey"/> (a sign-in's new key), else that of <paramref name="previous"/>.
     /// </summary>
-    public TokenSet ToTokenSet(DateTimeOffset now, TimeSpan defaultLifetime, TokenSet? previous)
+    public TokenSet ToTokenSet(DateTimeOffset now, TimeSpan defaultLifetime, TokenSet? previous, string? dpopKey = null)
     {
         var keepPrevious = RefreshToken is null && previous is not null;
         return new TokenSet(AccessToken, SaturatingTime.Add(now, ExpiresIn ?? defaultLifetime))
@@ -39,7 +40,7 @@ internal sealed class TokenResponse
             Scope = Scope ?? previous?.Scope,
             IssuedAt = now,
             IdToken = IdToken ?? previous?.IdToken,
-            DPoPKey = previous?.DPoPKey,
+            DPoPKey = dpopKey ?? previous?.DPoPKey,
         };
     }
 }

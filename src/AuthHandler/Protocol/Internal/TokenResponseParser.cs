@@ -88,16 +88,18 @@ internal static class TokenResponseParser
         }
 
         // RFC 6749 §5.1 makes token_type required; an absent one is taken as Bearer, which is what
-        // the servers that omit it issue. §7.1: a type we do not implement cannot be used.
-        if (!string.IsNullOrEmpty(tokenType) && !AccessTokenSyntax.IsSupportedType(tokenType))
+        // the servers that omit it issue. §7.1: a type we do not implement cannot be used. DPoP
+        // (RFC 9449 §5) is read here; whether it fits the request is the client's decision.
+        var isDPoP = AccessTokenSyntax.IsDPoPType(tokenType);
+        if (!string.IsNullOrEmpty(tokenType) && !isDPoP && !AccessTokenSyntax.IsSupportedType(tokenType))
         {
-            return TokenParseResult.Invalid($"the token_type '{Text.PrintableAscii(tokenType, 32)}' is not supported (only Bearer)", refreshToken);
+            return TokenParseResult.Invalid($"the token_type '{Text.PrintableAscii(tokenType, 32)}' is not supported (only Bearer and DPoP)", refreshToken);
         }
 
         return TokenParseResult.FromTokens(new TokenResponse
         {
             AccessToken = accessToken,
-            TokenType = "Bearer",
+            TokenType = isDPoP ? "DPoP" : "Bearer",
             ExpiresIn = expiresIn,
             RefreshToken = refreshToken,
             RefreshTokenExpiresIn = refreshExpiresIn,

@@ -61,12 +61,22 @@ internal sealed class TokenResult
     /// </summary>
     public bool AnswerLost { get; private init; }
 
+    /// <summary>
+    /// Whether asking again gets the same answer: the server and the client disagree about DPoP
+    /// (<see cref="WrongTokenType"/>). A sign-in stops; a refresh keeps the stored tokens.
+    /// </summary>
+    public bool Final { get; private init; }
+
     public static TokenResult Issued(TokenResponse tokens, HttpStatusCode statusCode) =>
         new(TokenResultKind.Issued, tokens, null, null, statusCode);
 
     /// <summary>A failure with no OAuth meaning: transient, or invalid (still transient for the session).</summary>
     public static TokenResult Failed(TokenEndpointException failure, string? issuedRefreshToken = null, bool answerLost = false) =>
         new(TokenResultKind.Transient, null, null, failure, failure.StatusCode) { IssuedRefreshToken = issuedRefreshToken, AnswerLost = answerLost };
+
+    /// <summary>Tokens of a type that contradicts the request (RFC 9449 §5): unusable, final, their refresh token kept.</summary>
+    public static TokenResult WrongTokenType(TokenEndpointException failure, string? issuedRefreshToken) =>
+        new(TokenResultKind.Transient, null, null, failure, failure.StatusCode) { IssuedRefreshToken = issuedRefreshToken, Final = true };
 
     /// <summary>
     /// Classifies an OAuth error by its code, not the HTTP status: servers send

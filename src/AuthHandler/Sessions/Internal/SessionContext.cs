@@ -1,3 +1,4 @@
+using AuthHandler.Protocol.DPoP.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AuthHandler.Sessions.Internal;
@@ -8,4 +9,5 @@ namespace AuthHandler.Sessions.Internal;
 /// <param name="Store">The token store.</param>
 /// <param name="Time">The clock of every delay and expiry.</param>
 /// <param name="Logger">The library's logger.</param>
-internal sealed record SessionContext(string Name, string StoreKey, ITokenStore Store, TimeProvider Time, ILogger Logger);
+/// <param name="DPoP">The session's DPoP state (RFC 9449); null: DPoP off.</param>
+internal sealed record SessionContext(string Name, string StoreKey, ITokenStore Store, TimeProvider Time, ILogger Logger, DPoPContext? DPoP = null);

@@ -23,6 +23,12 @@ internal sealed class SessionParts
 
     public required SessionSignals Signals { get; init; }
 
+    /// <summary>Gets the session's DPoP state (RFC 9449): on or off, the key cache, the nonces.</summary>
+    public required DPoPContext DPoP { get; init; }
+
+    /// <summary>Gets the session's one nonce cache, for the back channel and the API requests alike (<see cref="DPoPContext.Nonces"/>).</summary>
+    public DPoPNonceCache DPoPNonces => DPoP.Nonces;
+
     public Func<OnDeviceCodeArguments, ValueTask>? OnDeviceCode { get; init; }
 
     public bool SignInOnDemand { get; init; }
@@ -34,7 +40,4 @@ internal sealed class SessionParts
     public required ILogger Logger { get; init; }
 
     public required DeviceAuthMetrics Metrics { get; init; }
-
-    /// <summary>The latest <c>DPoP-Nonce</c> per origin (RFC 9449 §8, §9), one cache per session.</summary>
-    public DPoPNonceCache DPoPNonces { get; init; } = new();
 }

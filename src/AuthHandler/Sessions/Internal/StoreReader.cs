@@ -1,4 +1,6 @@
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
+using AuthHandler.Protocol.Internal;
 using AuthHandler.Storage.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +21,11 @@ internal sealed class StoreReader
     private readonly RefreshSchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly DPoPContext? _dpop;
 
     public StoreReader(SessionContext context, RefreshSchedule schedule)
     {
+        _dpop = context.DPoP;
         _name = context.Name;
         _storeKey = context.StoreKey;
         _store = context.Store;
@@ -36,7 +40,7 @@ internal sealed class StoreReader
     /// </summary>
     public TokenSnapshot? UsableSnapshot(TokenSet tokens, bool quiet = false)
     {
-        if (_schedule.CanSend(tokens))
+        if (_schedule.CanSend(tokens) && CheckDPoP(tokens, quiet: true, out _) is null)
         {
             return _schedule.CreateSnapshot(tokens);
         }
@@ -48,6 +52,59 @@ internal sealed class StoreReader
 
         return null;
     }
+
+    /// <summary>
+    /// Whether the stored tokens fit the session's DPoP setting (RFC 9449 §5), and the proof
+    /// writer of their key: null when they do (the writer null when DPoP is off), else the
+    /// sign-in required outcome, logged unless <paramref name="quiet"/>. Tokens bound to a key that
+    /// cannot be read, or bound while DPoP is off, are never sent (not even as Bearer tokens), and
+    /// their refresh token is not presented: the entry is left for a new sign-in to replace, as an
+    /// unreadable one is. The key is imported once per stored key (<see cref="DPoPContext.TryGetWriter"/>).
+    /// </summary>
+    public RefreshOutcome? CheckDPoP(TokenSet tokens, bool quiet, out DPoPProofWriter? writer)
+    {
+        writer = null;
+        if (_dpop is not { Enabled: true })
+        {
+            if (!AccessTokenSyntax.IsDPoPType(tokens.TokenType) && tokens.DPoPKey is null)
+            {
+                return null;
+            }
+
+            if (!quiet)
+            {
+                Log.DPoPTokensWhileDisabled(_logger, _name, Text.PrintableAscii(tokens.TokenType, 32), tokens.DPoPKey is not null);
+            }
+
+            return Unusable("The stored tokens are DPoP-bound (RFC 9449) but DPoP.Enabled is off; sign in again, or turn DPoP.Enabled on.");
+        }
+
+        if (tokens.DPoPKey is null)
+        {
+            if (!quiet)
+            {
+                Log.DPoPTokensWithoutKey(_logger, _name, Text.PrintableAscii(tokens.TokenType, 32));
+            }
+
+            return Unusable("The stored tokens have no DPoP key but DPoP.Enabled is on; sign in again.");
+        }
+
+        if (_dpop.TryGetWriter(tokens.DPoPKey, out writer, out var error))
+        {
+            return null;
+        }
+
+        if (!quiet)
+        {
+            Log.DPoPKeyUnusable(_logger, _name, error);
+        }
+
+        // The reason names what is wrong and carries nothing of the key (DPoPKeyImportError).
+        return Unusable($"The stored DPoP key cannot be used ({error}); the tokens bound to it cannot be sent or refreshed; sign in again.");
+    }
+
+    private static RefreshOutcome Unusable(string message) =>
+        RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: new TokenStoreException(message, isTransient: false));
 
     /// <summary>
     /// Reads need no lock: tokens another holder has already stored are taken without waiting for

@@ -1,4 +1,5 @@
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,7 @@ internal sealed class TokenRedeemer
     private readonly string _storeKey;
     private readonly ITokenStore _store;
     private readonly Func<CancellationToken, ValueTask<Uri>> _tokenEndpoint;
-    private readonly Func<Uri, string, CancellationToken, Task<TokenResult>> _refresh;
+    private readonly Func<Uri, string, DPoPProofWriter?, CancellationToken, Task<TokenResult>> _refresh;
     private readonly RefreshSchedule _schedule;
     private readonly StoreReader _reader;
     private readonly StoreWriter _writer;
@@ -35,7 +36,8 @@ internal sealed class TokenRedeemer
     /// <param name="tokenEndpoint">The token endpoint (<see cref="AuthorizationServer.GetTokenEndpointAsync"/>):
     /// throws <see cref="DiscoveryException"/> when it cannot be found.</param>
     /// <param name="refresh">The RFC 6749 §6 call (<see cref="TokenEndpointClient.RefreshAsync"/>): the
-    /// classified answer, never an exception but for cancellation.</param>
+    /// classified answer, never an exception but for cancellation. Its proof writer signs the
+    /// DPoP proofs (RFC 9449 §5) with the key of the stored tokens; null: no proof.</param>
     /// <param name="schedule">Turns the new tokens into a snapshot.</param>
     /// <param name="reader">Tells whether newer stored tokens can be sent.</param>
     /// <param name="writer">Writes the new tokens, retrying.</param>
@@ -45,7 +47,7 @@ internal sealed class TokenRedeemer
     public TokenRedeemer(
         SessionContext context,
         Func<CancellationToken, ValueTask<Uri>> tokenEndpoint,
-        Func<Uri, string, CancellationToken, Task<TokenResult>> refresh,
+        Func<Uri, string, DPoPProofWriter?, CancellationToken, Task<TokenResult>> refresh,
         RefreshSchedule schedule,
         StoreReader reader,
         StoreWriter writer,
@@ -68,8 +70,9 @@ internal sealed class TokenRedeemer
     /// Redeems the stored refresh token; the caller holds the refresh lock and has stored
     /// <paramref name="marker"/> with the tokens. <paramref name="earlierUnanswered"/>: the tokens
     /// carried another holder's marker, so this refresh token may be spent already.
+    /// <paramref name="proof"/>: the writer of the stored tokens' DPoP key, or null without DPoP.
     /// </summary>
-    public async Task<RefreshOutcome> RedeemAsync(TokenSet stored, string marker, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
+    public async Task<RefreshOutcome> RedeemAsync(TokenSet stored, DPoPProofWriter? proof, string marker, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
     {
         Uri tokenEndpoint;
         try
@@ -86,7 +89,7 @@ internal sealed class TokenRedeemer
         }
 
         Log.RefreshStarted(_logger, _name);
-        var result = await _refresh(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+        var result = await _refresh(tokenEndpoint, stored.RefreshToken!, proof, cancellationToken).ConfigureAwait(false);
         var presentedAgain = false;
         if (result is { Kind: TokenResultKind.Transient, AnswerLost: true, IssuedRefreshToken: null })
         {
@@ -94,7 +97,7 @@ internal sealed class TokenRedeemer
             // same refresh token. Now, inside the server's reuse grace, is its best chance.
             Log.RefreshAnswerLost(_logger, _name, result.Failure!.Failure, (int?)result.StatusCode, (long)LostAnswerRetryDelay.TotalMilliseconds);
             await Task.Delay(LostAnswerRetryDelay, _time, cancellationToken).ConfigureAwait(false);
-            result = await _refresh(tokenEndpoint, stored.RefreshToken!, cancellationToken).ConfigureAwait(false);
+            result = await _refresh(tokenEndpoint, stored.RefreshToken!, proof, cancellationToken).ConfigureAwait(false);
             presentedAgain = true;
         }
 

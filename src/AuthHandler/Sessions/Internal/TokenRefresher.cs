@@ -1,5 +1,6 @@
 using System.Globalization;
 using AuthHandler.Diagnostics.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Storage.Internal;
 using Microsoft.Extensions.Logging;
@@ -105,6 +106,11 @@ internal sealed class TokenRefresher
             return NoTokens(read);
         }
 
+        if (stored is not null && _reader.CheckDPoP(stored, quiet: false, out _) is { } unbound)
+        {
+            return unbound;
+        }
+
         var storedSnapshot = stored is null ? null : _reader.UsableSnapshot(stored);
         if (_reader.Adoptable(stored, storedSnapshot, replacing) is { } adopted)
         {
@@ -158,6 +164,13 @@ internal sealed class TokenRefresher
                 return NoTokens(entry);
             }
 
+            // RFC 9449 §5: tokens bound to a key this session cannot sign with (unreadable, or
+            // DPoP off) are neither adopted nor refreshed; nothing reaches the token endpoint.
+            if (_reader.CheckDPoP(stored, quiet: false, out var proof) is { } unbound)
+            {
+                return unbound;
+            }
+
             // A stored access token that cannot go into a header (tampered, or written by an
             // older version) is treated as expired: refreshed if it can be, never sent, never kept.
             var storedSnapshot = _reader.UsableSnapshot(stored);
@@ -189,7 +202,7 @@ internal sealed class TokenRefresher
                 continue;
             }
 
-            return await MarkAndRedeemAsync(stored, storedSnapshot, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
+            return await MarkAndRedeemAsync(stored, storedSnapshot, proof, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -197,7 +210,7 @@ internal sealed class TokenRefresher
     /// Marks the stored tokens as being redeemed, then redeems them. A store that cannot take
     /// the marker will not take the answer either: nothing is redeemed, and the tokens are kept.
     /// </summary>
-    private async Task<RefreshOutcome> MarkAndRedeemAsync(TokenSet stored, TokenSnapshot? storedSnapshot, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
+    private async Task<RefreshOutcome> MarkAndRedeemAsync(TokenSet stored, TokenSnapshot? storedSnapshot, DPoPProofWriter? proof, bool earlierUnanswered, IRefreshLease lease, CancellationToken cancellationToken)
     {
         var marker = lease.FencingToken is { } fence ? fence.ToString(CultureInfo.InvariantCulture) : Guid.NewGuid().ToString("N");
         try
@@ -210,7 +223,7 @@ internal sealed class TokenRefresher
             return RefreshOutcome.Failed(ex, storedSnapshot);
         }
 
-        var outcome = await _redeemer.RedeemAsync(stored, marker, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
+        var outcome = await _redeemer.RedeemAsync(stored, proof, marker, earlierUnanswered, lease, cancellationToken).ConfigureAwait(false);
         if (outcome.Failure is TokenEndpointException failure)
         {
             Log.RefreshFailed(_logger, _name, failure.Failure, (int?)failure.StatusCode, failure.Error, failure);
