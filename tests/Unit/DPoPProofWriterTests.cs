@@ -111,6 +111,22 @@ public sealed class DPoPProofWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateProofWithAccessTokenHash_Rfc9449ExampleHash_AthIsTheRfcsValue()
+    {
+        var hash = DPoPProofWriter.HashAccessToken(Rfc9449AccessToken);
+
+        var proof = await DPoPProofVerifier.VerifyAsync(Writer().CreateProofWithAccessTokenHash(HttpMethod.Get, new Uri("https://resource.example.org/protectedresource"), hash, "n-1"));
+
+        Assert.Equal(Rfc9449Ath, Encoding.ASCII.GetString(hash));
+        Assert.Equal(Rfc9449Ath, proof.Claim("ath"));
+        Assert.Equal("n-1", proof.Claim("nonce"));
+    }
+
+    [Fact]
+    public void CreateProofWithAccessTokenHash_NoHash_Throws() =>
+        Assert.Throws<ArgumentException>(() => Writer().CreateProofWithAccessTokenHash(HttpMethod.Get, new Uri("https://api.example.com/"), ReadOnlySpan<byte>.Empty));
+
+    [Fact]
     public async Task CreateProof_LongAccessToken_AthIsSha256OfIt()
     {
         var token = new string('a', 5000) + "." + new string('B', 3000);

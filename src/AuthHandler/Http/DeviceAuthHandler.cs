@@ -1,6 +1,7 @@
 using System.Net;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Sessions.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -25,9 +26,18 @@ namespace AuthHandler.Http;
 /// even on the API's own origin. Each hop gets the token and the device headers only while the
 /// request has stayed on allowed origins (invariant 8).
 /// </para>
+/// <para>
+/// A DPoP-bound token (RFC 9449 §7) goes as <c>Authorization: DPoP …</c> with a <c>DPoP</c> proof
+/// header made for that one send: its method, its URI, a new <c>jti</c>, the token's <c>ath</c>
+/// and the origin's latest nonce. Every send gets its own proof (a re-send after a 401, each
+/// redirect hop), and the proof is taken off with the token. A bearer token does no DPoP work.
+/// </para>
 /// </remarks>
 internal sealed partial class DeviceAuthHandler : DelegatingHandler
 {
+    /// <summary>The request header that carries a DPoP proof (RFC 9449 §4.1).</summary>
+    internal const string DPoPProofHeaderName = "DPoP";
+
     private readonly DeviceAuthSession _session;
     private readonly ClientRequestPolicy _policy;
     private readonly ILogger _logger;
@@ -90,7 +100,7 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
     /// </summary>
     private async Task<HttpResponseMessage> SendAuthorizedAsync(HttpRequestMessage request, TokenSnapshot? token, RedirectChain? chain, bool replaceToken, CancellationToken cancellationToken)
     {
-        if (token is null)
+        if (token is null || !CanSend(token))
         {
             return SignInRequired(request, response: null);
         }
@@ -103,7 +113,12 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
         }
         finally
         {
-            RemoveToken(request);
+            RemoveToken(request, token);
+        }
+
+        if (token.DPoP is not null)
+        {
+            RememberNonce(request, response);
         }
 
         // One comparison for the usual answer: below 300 is neither a redirect nor a 401.
@@ -124,66 +139,165 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
     }
 
     /// <summary>
-    /// The API rejected <paramref name="token"/>: one compare-and-refresh and one re-send, when a
-    /// refresh can help and the request can be sent again; otherwise the 401 goes back as it is.
+    /// The API rejected <paramref name="token"/>: a re-send when a new token or (DPoP) a new
+    /// proof with the API's nonce can fix it and the request can be sent again; otherwise the 401
+    /// goes back as it is.
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Invariant 7 with DPoP: each reason for a re-send is spent at most once per request, on
+    /// whichever hop of its redirects, so a request goes out at most three times and never in a
+    /// loop. One <b>nonce re-send</b>: a DPoP-bound token answered 401 with
+    /// <c>WWW-Authenticate: DPoP error="use_dpop_nonce"</c> and one valid <c>DPoP-Nonce</c> (RFC
+    /// 9449 §9) is sent again with the same token and a new proof that carries the nonce, with no
+    /// refresh (the token is fine). One <b>refresh re-send</b>: a 401 a refresh can help, read
+    /// from the challenge of the scheme the token was sent with only (a <c>Bearer</c> challenge's
+    /// error never decides for a DPoP-bound token, nor the other way round), is sent again with
+    /// the refreshed token (and a new proof). Either can come first: a nonce round whose re-send
+    /// finds the token expired, or a refreshed token whose re-send meets a rotated nonce. A second
+    /// <c>use_dpop_nonce</c>, or a second 401 after the refresh, goes back to the caller.
+    /// </para>
+    /// <para>
+    /// Both need a body that can be sent again (<see cref="RequestReplay.CanResend"/>); a
+    /// <c>use_dpop_nonce</c> without a valid nonce is not re-sent (the same proof would be refused
+    /// again) and neither is an <c>invalid_dpop_proof</c>.
+    /// </para>
+    /// </remarks>
     private async Task<HttpResponseMessage> RetryUnauthorizedAsync(HttpRequestMessage request, HttpResponseMessage response, TokenSnapshot token, RedirectChain? chain, CancellationToken cancellationToken)
     {
-        // A 401 from another origin is that origin's business, and re-sending there would hand it
-        // the new token (invariant 8); a handler below this one may have changed RequestUri.
-        // Invariant 7: one re-send per request, whichever hop of its redirects asked for it.
-        if (!_policy.Origins.IsAllowed(request.RequestUri) || chain is { Retried: true })
+        var refreshed = chain is { Retried: true };
+        var nonceResent = chain is { NonceResent: true };
+        while (true)
         {
-            return response;
-        }
+            // A 401 from another origin is that origin's business, and re-sending there would hand
+            // it the new token (invariant 8); a handler below this one may have changed RequestUri.
+            if (!_policy.Origins.IsAllowed(request.RequestUri))
+            {
+                return response;
+            }
 
-        if (!WwwAuthenticateParser.RefreshCanHelp(response.Headers, out var error))
-        {
-            Log.NotRetriedChallenge(_logger, _policy.ClientName, error ?? string.Empty);
-            return response;
-        }
+            if (token.DPoP is not null && IsNonceChallenge(response))
+            {
+                // RFC 9449 §9: not a reason to refresh. RememberNonce already kept the nonce;
+                // Remember says again whether this answer carried a valid one.
+                if (nonceResent || !_session.DPoPNonces.Remember(request.RequestUri!, response.Headers))
+                {
+                    Log.DPoPNonceNotResent(_logger, _policy.ClientName, nonceResent ? "the request was already sent again with a nonce" : "the answer carries no valid DPoP-Nonce");
+                    return response;
+                }
 
-        if (!RequestReplay.CanResend(request))
-        {
-            Log.NotRetriedBody(_logger, _policy.ClientName, request.Content?.GetType().Name ?? "none");
-            return response;
-        }
+                if (!RequestReplay.CanResend(request))
+                {
+                    Log.NotRetriedBody(_logger, _policy.ClientName, request.Content?.GetType().Name ?? "none");
+                    return response;
+                }
 
-        TokenSnapshot? next;
-        try
-        {
-            next = await _session.RefreshAsync(token, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
+                Log.ResendingWithDPoPNonce(_logger, _policy.ClientName);
+                nonceResent = true;
+                chain?.NonceResent = true;
+            }
+            else
+            {
+                // Invariant 7: one refresh re-send per request, whichever hop of its redirects asked for it.
+                if (refreshed)
+                {
+                    return response;
+                }
+
+                var scheme = token.DPoP is null ? WwwAuthenticateParser.BearerScheme : WwwAuthenticateParser.DPoPScheme;
+                if (!WwwAuthenticateParser.RefreshCanHelp(response.Headers, scheme, out var error))
+                {
+                    Log.NotRetriedChallenge(_logger, _policy.ClientName, error ?? string.Empty);
+                    return response;
+                }
+
+                if (!RequestReplay.CanResend(request))
+                {
+                    Log.NotRetriedBody(_logger, _policy.ClientName, request.Content?.GetType().Name ?? "none");
+                    return response;
+                }
+
+                TokenSnapshot? next;
+                try
+                {
+                    next = await _session.RefreshAsync(token, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
+
+                if (next is null || !CanSend(next))
+                {
+                    return SignInRequired(request, response);
+                }
+
+                Log.RetryingAfterUnauthorized(_logger, _policy.ClientName);
+                _policy.Metrics.Retried(_policy.ClientName);
+                token = next;
+                refreshed = true;
+                chain?.Retried = true;
+            }
+
             response.Dispose();
-            throw;
+            SetToken(request, token, replace: true);
+            try
+            {
+                response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                RemoveToken(request, token);
+            }
+
+            if (token.DPoP is not null)
+            {
+                RememberNonce(request, response);
+            }
+
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                break;
+            }
         }
 
-        if (next is null)
-        {
-            return SignInRequired(request, response);
-        }
-
-        // Invariant 7: exactly one re-send; whatever it answers goes back to the caller, after
-        // its redirects if it is one.
-        Log.RetryingAfterUnauthorized(_logger, _policy.ClientName);
-        _policy.Metrics.Retried(_policy.ClientName);
-        response.Dispose();
-        SetToken(request, next, replace: true);
-        chain?.Retried = true;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            RemoveToken(request);
-        }
-
+        // Whatever the re-send answers goes back to the caller, after its redirects if it is one.
         return StartsRedirect(response, chain)
-            ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: true), cancellationToken).ConfigureAwait(false)
+            ? await FollowRedirectsAsync(request, response, new RedirectChain(authorized: true, retried: refreshed) { NonceResent = nonceResent }, cancellationToken).ConfigureAwait(false)
             : response;
+    }
+
+    /// <summary>RFC 9449 §9: the API asks for a proof with its nonce, in the <c>DPoP</c> challenge (never a <c>Bearer</c> one).</summary>
+    private static bool IsNonceChallenge(HttpResponseMessage response) =>
+        WwwAuthenticateParser.DPoPError(response.Headers) == DPoPErrorCodes.UseDPoPNonce;
+
+    /// <summary>
+    /// RFC 9449 §8.2, §9: a server may send a new nonce on any answer, 200s included; the latest
+    /// one of an allowed origin goes into the next proof to it. Only DPoP-bound requests look.
+    /// </summary>
+    private void RememberNonce(HttpRequestMessage request, HttpResponseMessage response)
+    {
+        if (_policy.Origins.IsAllowed(request.RequestUri))
+        {
+            _session.DPoPNonces.Remember(request.RequestUri!, response.Headers);
+        }
+    }
+
+    /// <summary>
+    /// False only for a DPoP-bound token whose key did not import: it is not sent at all, neither
+    /// with a broken proof nor as a bearer token (RFC 9449 §7.1); the request gets what a missing
+    /// token gets. A bearer token costs one null check here.
+    /// </summary>
+    private bool CanSend(TokenSnapshot token)
+    {
+        if (token.DPoP is { CanProve: false } unusable)
+        {
+            Log.DPoPTokenNotSent(_logger, _policy.ClientName, unusable.ImportError);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The rare decisions, off the hot path: logs a pinned origin (admitted) or a refused one.</summary>
@@ -227,7 +341,40 @@ internal sealed partial class DeviceAuthHandler : DelegatingHandler
             RemoveToken(request);
         }
 
+        if (token.DPoP is { } dpop)
+        {
+            // The proof first: should it throw, the request carries neither.
+            SetProof(request, dpop, replace);
+        }
+
         headers.TryAddWithoutValidation(_policy.HeaderName, token.HeaderValue);
+    }
+
+    /// <summary>
+    /// A new proof for this send (RFC 9449 §4.2, §7): the request's method and URI as they are
+    /// now (a redirect hop's own), the origin's latest nonce; it replaces any <c>DPoP</c> header,
+    /// as one request carries one proof (§4.3 check 1).
+    /// </summary>
+    private void SetProof(HttpRequestMessage request, DPoPTokenBinding dpop, bool replace)
+    {
+        var headers = request.Headers;
+        if (replace)
+        {
+            headers.Remove(DPoPProofHeaderName);
+        }
+
+        var target = request.RequestUri!;
+        headers.TryAddWithoutValidation(DPoPProofHeaderName, dpop.CreateProof(request.Method, target, _session.DPoPNonces.Get(target)));
+    }
+
+    /// <summary>Takes the token off and, for a DPoP-bound token, its proof: handlers above must neither see nor replay it.</summary>
+    private void RemoveToken(HttpRequestMessage request, TokenSnapshot token)
+    {
+        RemoveToken(request);
+        if (token.DPoP is not null)
+        {
+            request.Headers.Remove(DPoPProofHeaderName);
+        }
     }
 
     /// <summary>

@@ -118,7 +118,9 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
     /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
     /// <exception cref="ArgumentException">The access token is not an RFC 6750 §2.1 <c>b64token</c>
     /// (letters, digits, <c>-._~+/</c>, then any <c>=</c>), or, without
-    /// <see cref="DeviceAuthOptions.AuthorizationScheme"/>, the token type is not <c>Bearer</c>.
+    /// <see cref="DeviceAuthOptions.AuthorizationScheme"/>, the token type is not <c>Bearer</c>; or the
+    /// token type is <c>DPoP</c> and DPoP is off (<see cref="DPoPOptions.Enabled"/>) or
+    /// <see cref="TokenSet.DPoPKey"/> is missing or not a key the session can sign with.
     /// Nothing is stored.</exception>
     /// <exception cref="TokenStoreException">The store (or the lock beside it) cannot be written.
     /// The session does not use the tokens: either they are stored and in use, or neither.</exception>
@@ -127,20 +129,28 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
         ArgumentNullException.ThrowIfNull(tokens);
         if (!_schedule.CanSend(tokens))
         {
-            throw new ArgumentException("The access token is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =) with the Bearer type, so it cannot be sent in a header; set DeviceAuthOptions.AuthorizationScheme to send another type with its own scheme.", nameof(tokens));
+            throw new ArgumentException("The access token is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =) with the Bearer type (or the DPoP type with DPoP enabled and its key), so it cannot be sent in a header; set DeviceAuthOptions.AuthorizationScheme to send another type with its own scheme.", nameof(tokens));
         }
 
-        return StoreAndUseAsync(tokens, cancellationToken);
+        // A DPoP key is imported once, here; one that does not import is refused before anything
+        // is stored (the message names why, never the key).
+        var snapshot = _schedule.CreateSnapshot(tokens);
+        if (snapshot.DPoP is { CanProve: false } unusable)
+        {
+            throw new ArgumentException($"The DPoP key of the tokens cannot be used ({unusable.ImportError}); tokens bound to it cannot be sent.", nameof(tokens));
+        }
+
+        return StoreAndUseAsync(tokens, snapshot, cancellationToken);
     }
 
     /// <summary>Stores the tokens under the refresh lock, then uses them; a store failure leaves the session as it was.</summary>
-    private async Task StoreAndUseAsync(TokenSet tokens, CancellationToken cancellationToken)
+    private async Task StoreAndUseAsync(TokenSet tokens, TokenSnapshot? snapshot, CancellationToken cancellationToken)
     {
         var lease = await _refreshLock.AcquireAsync(StoreKey, cancellationToken).ConfigureAwait(false);
         await using (lease.ConfigureAwait(false))
         {
             await _store.SetAsync(StoreKey, tokens, lease, cancellationToken).ConfigureAwait(false);
-            _state.SignIn(_schedule.CreateSnapshot(tokens));
+            _state.SignIn(snapshot ?? _schedule.CreateSnapshot(tokens));
         }
     }
 
@@ -159,7 +169,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
     {
         ArgumentNullException.ThrowIfNull(onDeviceCode);
         var tokens = await _signIn.RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
-        await StoreAndUseAsync(tokens, cancellationToken).ConfigureAwait(false);
+        await StoreAndUseAsync(tokens, snapshot: null, cancellationToken).ConfigureAwait(false);
         Log.SignedIn(_logger, Name);
     }
 
@@ -221,7 +231,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
         }
 
         // Invariant 2 for these callers too: a fresh token is a read and no allocation.
-        return token.Result is { } snapshot ? new ValueTask<AccessToken>(snapshot.AccessToken) : ValueTask.FromException<AccessToken>(NewSignInRequired());
+        return token.Result is { CanSend: true } snapshot ? new ValueTask<AccessToken>(snapshot.AccessToken) : ValueTask.FromException<AccessToken>(NewSignInRequired());
     }
 
     /// <inheritdoc />
@@ -353,7 +363,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
 
     /// <summary>The token of <paramref name="token"/>'s snapshot, or the sign-in-required exception the handler's <see cref="SignInRequiredBehavior.ThrowException"/> throws.</summary>
     private async ValueTask<AccessToken> AccessTokenAsync(ValueTask<TokenSnapshot?> token) =>
-        (await token.ConfigureAwait(false))?.AccessToken ?? throw NewSignInRequired();
+        await token.ConfigureAwait(false) is { CanSend: true } snapshot ? snapshot.AccessToken : throw NewSignInRequired();
 
     private SignInRequiredException NewSignInRequired() => new(Name, SignedOutReason);
 

@@ -122,6 +122,16 @@ internal static partial class Log
     [LoggerMessage(36, LogLevel.Information, "Client {ClientName} stored the tokens that an earlier refresh could not store")]
     public static partial void StoredUnwrittenTokens(ILogger logger, string clientName);
 
+    // DPoP on API requests (RFC 9449 §7, §9). Neither the key, the proof nor the nonce is logged.
+    [LoggerMessage(37, LogLevel.Debug, "The API answered 401 use_dpop_nonce to client {ClientName}; sending the request once more with a new proof that carries the API's nonce, with the same token")]
+    public static partial void ResendingWithDPoPNonce(ILogger logger, string clientName);
+
+    [LoggerMessage(38, LogLevel.Debug, "The API answered 401 use_dpop_nonce to client {ClientName} and the request is not sent again: {Reason}")]
+    public static partial void DPoPNonceNotResent(ILogger logger, string clientName, string reason);
+
+    [LoggerMessage(39, LogLevel.Warning, "The DPoP key bound to the tokens of client {ClientName} cannot be used ({Error}); the request is not sent, as the tokens cannot be sent without a valid proof")]
+    public static partial void DPoPTokenNotSent(ILogger logger, string clientName, AuthHandler.Protocol.DPoP.Internal.DPoPKeyImportError error);
+
     // Ids 50 and up: ids 37-49 are left to work in progress elsewhere, so merges do not collide.
     [LoggerMessage(50, LogLevel.Information, "Client {ClientName} sends its token and device headers to {Origin} only: the origin of its first request, as no AllowedOrigins are set")]
     public static partial void OriginPinned(ILogger logger, string clientName, string origin);

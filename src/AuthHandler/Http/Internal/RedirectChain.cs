@@ -22,6 +22,13 @@ internal sealed class RedirectChain
     /// <summary>Whether the one re-send after a 401 (invariant 7) was spent, on any hop.</summary>
     public bool Retried { get; set; }
 
+    /// <summary>
+    /// Whether the one re-send with a DPoP nonce after a 401 <c>use_dpop_nonce</c> (RFC 9449 §9)
+    /// was spent, on any hop. Counted apart from <see cref="Retried"/> (DeviceAuthHandler's
+    /// RetryUnauthorizedAsync says why).
+    /// </summary>
+    public bool NonceResent { get; set; }
+
     /// <summary>How many redirects were followed.</summary>
     public int Followed { get; set; }
 }

@@ -1,3 +1,4 @@
+using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
 using AuthHandler.Storage.Internal;
 
@@ -9,28 +10,58 @@ namespace AuthHandler.Sessions.Internal;
 /// </summary>
 internal sealed class RefreshSchedule
 {
+    /// <summary>The token type of DPoP-bound tokens (RFC 9449 §5) and the scheme they are sent with (§7.1).</summary>
+    public const string DPoPScheme = "DPoP";
+
     private readonly TimeSpan _refreshWindow;
     private readonly TimeSpan _expirySkew;
     private readonly string? _schemeOverride;
+    private readonly TimeProvider? _dpopTime;
 
-    public RefreshSchedule(TimeSpan refreshWindow, TimeSpan expirySkew, string? schemeOverride)
+    /// <param name="refreshWindow">The refresh window of the options.</param>
+    /// <param name="expirySkew">The expiry skew of the options.</param>
+    /// <param name="schemeOverride">The scheme the app chose for bearer tokens (never for DPoP-bound ones).</param>
+    /// <param name="dpopTime">The clock of the proofs when DPoP is enabled for the session (<see cref="DPoPOptions.Enabled"/>); null when it is off.</param>
+    public RefreshSchedule(TimeSpan refreshWindow, TimeSpan expirySkew, string? schemeOverride, TimeProvider? dpopTime = null)
     {
         _refreshWindow = refreshWindow;
         _expirySkew = expirySkew;
         _schemeOverride = schemeOverride;
+        _dpopTime = dpopTime;
     }
+
+    /// <summary>Whether the session uses DPoP (RFC 9449).</summary>
+    public bool DPoPEnabled => _dpopTime is not null;
 
     /// <summary>
     /// The header value and the two instants. The window is the smaller of the option and half the
     /// lifetime, and the skew is capped at a quarter of the lifetime, so a short-lived token is not
     /// always "expired". A token set without a refresh token is used until the API rejects it.
     /// </summary>
+    /// <remarks>
+    /// A DPoP-bound token set (token type <c>DPoP</c>, RFC 9449 §5, with DPoP enabled) gets the
+    /// <c>DPoP</c> scheme whatever scheme the app chose for bearer tokens (§7.1: never sent as
+    /// <c>Bearer</c>), and its key is imported here, once per token, with the proof writer and
+    /// the <c>ath</c> (<see cref="DPoPTokenBinding"/>). A key that does not import makes a
+    /// snapshot that <see cref="TokenSnapshot.CanSend"/> nothing.
+    /// </remarks>
     public TokenSnapshot CreateSnapshot(TokenSet tokens)
     {
-        var header = (_schemeOverride ?? tokens.TokenType) + " " + tokens.AccessToken;
+        DPoPTokenBinding? dpop = null;
+        string header;
+        if (_dpopTime is not null && IsDPoPBound(tokens))
+        {
+            dpop = DPoPTokenBinding.Create(tokens, _dpopTime);
+            header = DPoPScheme + " " + tokens.AccessToken;
+        }
+        else
+        {
+            header = (_schemeOverride ?? tokens.TokenType) + " " + tokens.AccessToken;
+        }
+
         if (tokens.RefreshToken is null)
         {
-            return new TokenSnapshot(tokens, header, DateTimeOffset.MaxValue, DateTimeOffset.MaxValue);
+            return new TokenSnapshot(tokens, header, DateTimeOffset.MaxValue, DateTimeOffset.MaxValue, dpop);
         }
 
         var window = _refreshWindow;
@@ -46,7 +77,7 @@ internal sealed class RefreshSchedule
         // expired and is refreshed, instead of throwing on every request (invariant 12).
         var mustRefreshAt = SaturatingTime.Subtract(tokens.ExpiresAt, skew);
         var refreshAt = Min(SaturatingTime.Subtract(tokens.ExpiresAt, window), mustRefreshAt);
-        return new TokenSnapshot(tokens, header, refreshAt, mustRefreshAt);
+        return new TokenSnapshot(tokens, header, refreshAt, mustRefreshAt, dpop);
     }
 
     /// <summary>
@@ -54,8 +85,20 @@ internal sealed class RefreshSchedule
     /// type unless the app chose the scheme. Tokens from a store (tampered, or written by an older
     /// version) and from the app are held to the rules a server's answer is held to.
     /// </summary>
+    /// <remarks>
+    /// A <c>DPoP</c> token type needs DPoP enabled and a stored key (whether the key imports is
+    /// settled once, by <see cref="CreateSnapshot"/>); with DPoP off it is never sent, not even
+    /// under the app's own scheme, which would downgrade it to a bearer token (RFC 9449 §7.1).
+    /// </remarks>
     public bool CanSend(TokenSet tokens) =>
-        AccessTokenSyntax.IsValid(tokens.AccessToken) && (_schemeOverride is not null || AccessTokenSyntax.IsSupportedType(tokens.TokenType));
+        AccessTokenSyntax.IsValid(tokens.AccessToken)
+        && (IsDPoPBound(tokens)
+            ? _dpopTime is not null && tokens.DPoPKey is not null
+            : _schemeOverride is not null || AccessTokenSyntax.IsSupportedType(tokens.TokenType));
+
+    /// <summary>RFC 9449 §5: a token issued with <c>token_type</c> <c>DPoP</c> (case-insensitive, RFC 6749 §5.1) is bound to the key.</summary>
+    public static bool IsDPoPBound(TokenSet tokens) =>
+        string.Equals(tokens.TokenType, DPoPScheme, StringComparison.OrdinalIgnoreCase);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

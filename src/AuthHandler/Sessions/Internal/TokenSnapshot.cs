@@ -1,3 +1,5 @@
+using AuthHandler.Protocol.DPoP.Internal;
+
 namespace AuthHandler.Sessions.Internal;
 
 /// <summary>
@@ -6,12 +8,13 @@ namespace AuthHandler.Sessions.Internal;
 /// </summary>
 internal sealed class TokenSnapshot
 {
-    public TokenSnapshot(TokenSet tokens, string headerValue, DateTimeOffset refreshAt, DateTimeOffset mustRefreshAt)
+    public TokenSnapshot(TokenSet tokens, string headerValue, DateTimeOffset refreshAt, DateTimeOffset mustRefreshAt, DPoPTokenBinding? dpop = null)
     {
         Tokens = tokens;
         HeaderValue = headerValue;
         RefreshAt = refreshAt;
         MustRefreshAt = mustRefreshAt;
+        DPoP = dpop;
     }
 
     private volatile bool _stale;
@@ -25,8 +28,21 @@ internal sealed class TokenSnapshot
     /// </summary>
     public bool IsFresh => !_stale;
 
-    /// <summary>The whole header value, e.g. <c>Bearer abc</c>.</summary>
+    /// <summary>The whole header value, e.g. <c>Bearer abc</c>, or <c>DPoP abc</c> for a DPoP-bound token.</summary>
     public string HeaderValue { get; }
+
+    /// <summary>
+    /// The key, proof writer and <c>ath</c> of a DPoP-bound token (RFC 9449 §7), made once with
+    /// the snapshot; null for a bearer token, so a bearer request does no DPoP work at all.
+    /// </summary>
+    public DPoPTokenBinding? DPoP { get; }
+
+    /// <summary>
+    /// Whether the token may be sent: false only for a DPoP-bound token whose key did not import,
+    /// which goes out neither with a broken proof nor as a bearer token (the request gets what a
+    /// missing token gets).
+    /// </summary>
+    public bool CanSend => DPoP is not { CanProve: false };
 
     /// <summary>
     /// The token for callers outside the handler, made once per snapshot (a race makes two equal
@@ -44,5 +60,5 @@ internal sealed class TokenSnapshot
     /// <summary>From now on, requests read the clock to decide between refresh-ahead and waiting.</summary>
     public void MarkStale() => _stale = true;
 
-    public override string ToString() => $"TokenSnapshot {{ RefreshAt = {RefreshAt:O}, MustRefreshAt = {MustRefreshAt:O} }}";
+    public override string ToString() => $"TokenSnapshot {{ RefreshAt = {RefreshAt:O}, MustRefreshAt = {MustRefreshAt:O}, DPoPBound = {DPoP is not null} }}";
 }

@@ -26,6 +26,11 @@ internal sealed class DPoPKey : IDisposable
     // A fixed probe for the import self-test; its content does not matter.
     private static ReadOnlySpan<byte> Probe => "AuthHandler DPoP key check"u8;
 
+    // How many imports this thread has started: lets a test show that a snapshot imports its key
+    // once and a proof never does. Per thread, so parallel tests do not see each other's.
+    [ThreadStatic]
+    private static int t_imports;
+
     private readonly ECDsa _ecdsa;
 
     private DPoPKey(ECDsa ecdsa)
@@ -53,6 +58,9 @@ internal sealed class DPoPKey : IDisposable
     /// <summary>Gets the RFC 7638 JWK SHA-256 thumbprint, base64url (RFC 9449 §6.1 <c>jkt</c>).</summary>
     public string Thumbprint { get; }
 
+    /// <summary>Gets how many times <see cref="TryImport"/> ran on this thread (tests only).</summary>
+    internal static int ImportsOnThisThread => t_imports;
+
     /// <summary>Creates a new key pair, for a new sign-in (RFC 9449 §5: one key per grant).</summary>
     public static DPoPKey Create() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
 
@@ -62,6 +70,7 @@ internal sealed class DPoPKey : IDisposable
     /// </summary>
     public static bool TryImport(string? stored, [NotNullWhen(true)] out DPoPKey? key, out DPoPKeyImportError error)
     {
+        t_imports++;
         key = null;
         if (string.IsNullOrEmpty(stored) || !Base64Url.IsValid(stored, out var length))
         {

@@ -55,7 +55,39 @@ internal sealed class DPoPProofWriter
     /// <param name="target">The absolute request URI; its query and fragment are left out of <c>htu</c>.</param>
     /// <param name="accessToken">The access token sent with the request, for <c>ath</c>; none on token requests.</param>
     /// <param name="nonce">The server's latest <c>DPoP-Nonce</c> (RFC 9449 §8), already validated; none if it gave none.</param>
-    public string CreateProof(HttpMethod method, Uri target, string? accessToken = null, string? nonce = null)
+    public string CreateProof(HttpMethod method, Uri target, string? accessToken = null, string? nonce = null) =>
+        Create(method, target, accessToken is null ? default : Ath(accessToken), nonce);
+
+    /// <summary>
+    /// Creates a fresh proof for a resource request (RFC 9449 §7) with an <c>ath</c> computed
+    /// once by <see cref="HashAccessToken"/>: a token snapshot holds the hash for the token's
+    /// lifetime, so a request costs no hash and no comparison of the token.
+    /// </summary>
+    /// <param name="method">The request's method: <c>htm</c>.</param>
+    /// <param name="target">The absolute request URI; its query and fragment are left out of <c>htu</c>.</param>
+    /// <param name="accessTokenHash">The <c>ath</c>, as <see cref="HashAccessToken"/> returned it.</param>
+    /// <param name="nonce">The server's latest <c>DPoP-Nonce</c> (RFC 9449 §9), already validated; none if it gave none.</param>
+    public string CreateProofWithAccessTokenHash(HttpMethod method, Uri target, ReadOnlySpan<byte> accessTokenHash, string? nonce = null)
+    {
+        if (accessTokenHash.IsEmpty)
+        {
+            throw new ArgumentException("A resource proof needs the access token's hash.", nameof(accessTokenHash));
+        }
+
+        return Create(method, target, accessTokenHash, nonce);
+    }
+
+    /// <summary>RFC 9449 §4.2 <c>ath</c> of <paramref name="accessToken"/>: base64url(SHA-256), as UTF-8 bytes, for <see cref="CreateProofWithAccessTokenHash"/>.</summary>
+    public static byte[] HashAccessToken(string accessToken)
+    {
+        ArgumentNullException.ThrowIfNull(accessToken);
+        var ath = new byte[Base64Url.GetEncodedLength(SHA256.HashSizeInBytes)];
+        AccessTokenHash(accessToken, ath);
+        return ath;
+    }
+
+    // ath: empty on token requests (no access token is sent with them).
+    private string Create(HttpMethod method, Uri target, ReadOnlySpan<byte> ath, string? nonce)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(target);
@@ -72,7 +104,7 @@ internal sealed class DPoPProofWriter
         }
 
         var payload = t_payload ??= new PayloadBuffer();
-        var json = WritePayload(payload, method, target, accessToken, nonce);
+        var json = WritePayload(payload, method, target, ath, nonce);
 
         var payloadLength = Base64Url.GetEncodedLength(json.Length);
         var signingLength = _headerPrefix.Length + payloadLength;
@@ -107,7 +139,7 @@ internal sealed class DPoPProofWriter
     internal static string TargetUri(Uri target) =>
         target.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
-    private ReadOnlySpan<byte> WritePayload(PayloadBuffer payload, HttpMethod method, Uri target, string? accessToken, string? nonce)
+    private ReadOnlySpan<byte> WritePayload(PayloadBuffer payload, HttpMethod method, Uri target, ReadOnlySpan<byte> ath, string? nonce)
     {
         var writer = payload.Start();
 
@@ -119,9 +151,9 @@ internal sealed class DPoPProofWriter
         writer.WriteString("htm"u8, method.Method);
         writer.WriteString("htu"u8, Htu(target));
         writer.WriteNumber("iat"u8, _timeProvider.GetUtcNow().ToUnixTimeSeconds());
-        if (accessToken is not null)
+        if (!ath.IsEmpty)
         {
-            writer.WriteString("ath"u8, Ath(accessToken));
+            writer.WriteString("ath"u8, ath);
         }
 
         if (nonce is not null)
@@ -153,8 +185,7 @@ internal sealed class DPoPProofWriter
             return last.Ath;
         }
 
-        var ath = new byte[Base64Url.GetEncodedLength(SHA256.HashSizeInBytes)];
-        AccessTokenHash(accessToken, ath);
+        var ath = HashAccessToken(accessToken);
         Volatile.Write(ref _lastAccessToken, new AccessTokenEntry(accessToken, ath));
         return ath;
     }
