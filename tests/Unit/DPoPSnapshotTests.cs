@@ -71,6 +71,21 @@ public sealed class DPoPSnapshotTests : IDisposable
         Assert.Equal(afterSnapshot, DPoPKey.ImportsOnThisThread);
     }
 
+    [Fact]
+    public void CreateSnapshot_KeyTheRefreshAlreadyImported_IsNotImportedAgain()
+    {
+        var dpop = new DPoPContext(enabled: true, new DPoPNonceCache(), _time);
+        var schedule = new RefreshSchedule(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), schemeOverride: null, dpop);
+        var tokens = Tokens("DPoP");
+        Assert.True(dpop.TryGetWriter(tokens.DPoPKey, out var refreshWriter, out _));
+        var before = DPoPKey.ImportsOnThisThread;
+
+        var snapshot = schedule.CreateSnapshot(tokens);
+
+        Assert.Equal(before, DPoPKey.ImportsOnThisThread);
+        Assert.Equal(refreshWriter!.Key.Thumbprint, snapshot.DPoP!.Thumbprint);
+    }
+
     [Theory]
     [InlineData("not base64url!", nameof(DPoPKeyImportError.NotBase64Url))]
     [InlineData("AAAA", nameof(DPoPKeyImportError.NotPkcs8))]
@@ -141,7 +156,7 @@ public sealed class DPoPSnapshotTests : IDisposable
         Assert.False(Schedule(dpop: true).CanSend(new TokenSet(Access, Now.AddHours(1)) { TokenType = "DPoP" }));
 
     private RefreshSchedule Schedule(bool dpop, string? schemeOverride = null) =>
-        new(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), schemeOverride, dpop ? _time : null);
+        new(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), schemeOverride, dpop ? new DPoPContext(enabled: true, new DPoPNonceCache(), _time) : null);
 
     private TokenSet Tokens(string tokenType, string? storedKey = null) =>
         new(Access, Now.AddHours(1))

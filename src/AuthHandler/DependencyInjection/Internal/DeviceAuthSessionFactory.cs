@@ -83,7 +83,7 @@ internal static class DeviceAuthSessionFactory
             ?? throw new InvalidOperationException(TokenCoordination.MissingLock(services, name));
 
         var storeKey = DeviceAuthConstants.StoreKey(options.Authority!, options.ClientId!, options.Scope);
-        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme, dpop.Enabled ? time : null);
+        var schedule = new RefreshSchedule(options.RefreshWindow, options.ExpirySkew, options.AuthorizationScheme, dpop);
         var context = new SessionContext(name, storeKey, store, time, logger, dpop);
         var reader = new StoreReader(context, schedule);
         var writer = new StoreWriter(context);

@@ -16,22 +16,23 @@ internal sealed class RefreshSchedule
     private readonly TimeSpan _refreshWindow;
     private readonly TimeSpan _expirySkew;
     private readonly string? _schemeOverride;
-    private readonly TimeProvider? _dpopTime;
+    private readonly DPoPContext? _dpop;
 
     /// <param name="refreshWindow">The refresh window of the options.</param>
     /// <param name="expirySkew">The expiry skew of the options.</param>
     /// <param name="schemeOverride">The scheme the app chose for bearer tokens (never for DPoP-bound ones).</param>
-    /// <param name="dpopTime">The clock of the proofs when DPoP is enabled for the session (<see cref="DPoPOptions.Enabled"/>); null when it is off.</param>
-    public RefreshSchedule(TimeSpan refreshWindow, TimeSpan expirySkew, string? schemeOverride, TimeProvider? dpopTime = null)
+    /// <param name="dpop">The session's DPoP state when DPoP is enabled (<see cref="DPoPOptions.Enabled"/>); null when it is off.
+    /// Its key cache is the one the refreshes sign with, so a key is imported once for both.</param>
+    public RefreshSchedule(TimeSpan refreshWindow, TimeSpan expirySkew, string? schemeOverride, DPoPContext? dpop = null)
     {
         _refreshWindow = refreshWindow;
         _expirySkew = expirySkew;
         _schemeOverride = schemeOverride;
-        _dpopTime = dpopTime;
+        _dpop = dpop is { Enabled: true } ? dpop : null;
     }
 
     /// <summary>Whether the session uses DPoP (RFC 9449).</summary>
-    public bool DPoPEnabled => _dpopTime is not null;
+    public bool DPoPEnabled => _dpop is not null;
 
     /// <summary>
     /// The header value and the two instants. The window is the smaller of the option and half the
@@ -49,9 +50,9 @@ internal sealed class RefreshSchedule
     {
         DPoPTokenBinding? dpop = null;
         string header;
-        if (_dpopTime is not null && IsDPoPBound(tokens))
+        if (_dpop is not null && IsDPoPBound(tokens))
         {
-            dpop = DPoPTokenBinding.Create(tokens, _dpopTime);
+            dpop = DPoPTokenBinding.Create(tokens, _dpop);
             header = DPoPScheme + " " + tokens.AccessToken;
         }
         else
@@ -93,7 +94,7 @@ internal sealed class RefreshSchedule
     public bool CanSend(TokenSet tokens) =>
         AccessTokenSyntax.IsValid(tokens.AccessToken)
         && (IsDPoPBound(tokens)
-            ? _dpopTime is not null && tokens.DPoPKey is not null
+            ? _dpop is not null && tokens.DPoPKey is not null
             : _schemeOverride is not null || AccessTokenSyntax.IsSupportedType(tokens.TokenType));
 
     /// <summary>RFC 9449 §5: a token issued with <c>token_type</c> <c>DPoP</c> (case-insensitive, RFC 6749 §5.1) is bound to the key.</summary>

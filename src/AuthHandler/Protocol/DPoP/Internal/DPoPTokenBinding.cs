@@ -2,7 +2,7 @@ namespace AuthHandler.Protocol.DPoP.Internal;
 
 /// <summary>
 /// What a DPoP-bound token snapshot needs for its requests (RFC 9449 §7), made once per token:
-/// the key imported from <see cref="TokenSet.DPoPKey"/>, its proof writer, and the access
+/// the proof writer of the key of <see cref="TokenSet.DPoPKey"/>, and the access
 /// token's <c>ath</c>. A request then costs one proof (one signature), with no key import and
 /// no hash of the token (the budget: at most 1.2× one ES256 signature).
 /// </summary>
@@ -34,16 +34,15 @@ internal sealed class DPoPTokenBinding
     /// <summary>Gets the RFC 7638 thumbprint of the bound key (public), or <see langword="null"/> when it did not import.</summary>
     public string? Thumbprint => _writer?.Key.Thumbprint;
 
-    /// <summary>Imports the key of <paramref name="tokens"/> and prepares the proofs of its access token; never throws on a bad key.</summary>
-    public static DPoPTokenBinding Create(TokenSet tokens, TimeProvider timeProvider)
-    {
-        if (!DPoPKey.TryImport(tokens.DPoPKey, out var key, out var error))
-        {
-            return new DPoPTokenBinding(writer: null, [], error);
-        }
-
-        return new DPoPTokenBinding(new DPoPProofWriter(key, timeProvider), DPoPProofWriter.HashAccessToken(tokens.AccessToken), DPoPKeyImportError.None);
-    }
+    /// <summary>
+    /// Prepares the proofs of the access token of <paramref name="tokens"/> with the writer of its
+    /// key from the session's cache (<see cref="DPoPContext.TryGetWriter"/>: a key is imported once,
+    /// for the refreshes and the API requests alike); never throws on a bad key.
+    /// </summary>
+    public static DPoPTokenBinding Create(TokenSet tokens, DPoPContext dpop) =>
+        dpop.TryGetWriter(tokens.DPoPKey, out var writer, out var error)
+            ? new DPoPTokenBinding(writer, DPoPProofWriter.HashAccessToken(tokens.AccessToken), DPoPKeyImportError.None)
+            : new DPoPTokenBinding(writer: null, [], error);
 
     /// <summary>
     /// A fresh proof for one send of a request (RFC 9449 §4.2: a new <c>jti</c> each time, so a
