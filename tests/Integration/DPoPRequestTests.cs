@@ -336,6 +336,64 @@ public sealed class DPoPRequestTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateDPoPProof_TwoRequestsOutsideTheHandler_BothVerifyAtTheApiWithTheirOwnJti()
+    {
+        await using var host = Start();
+        var api = Api(host, Access1);
+        await SignInAsync(host, Access1);
+        var token = await host.Session.GetAccessTokenAsync(TestContext.Current.CancellationToken);
+        var target = new Uri(host.Api.Url + "/data?page=2");
+
+        using var raw = new HttpClient();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
+            request.Headers.TryAddWithoutValidation("Authorization", $"{token.Scheme} {token.Value}");
+            request.Headers.TryAddWithoutValidation("DPoP", token.CreateDPoPProof(HttpMethod.Get, target));
+            using var response = await raw.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.All(api.Received, r => Assert.Equal("ok", r.Verdict));
+        Assert.Equal(host.Api.Url + "/data", api.Received[0].Proof!.Claim("htu"));
+        Assert.NotEqual(api.Received[0].Proof!.Claim("jti"), api.Received[1].Proof!.Claim("jti"));
+    }
+
+    [Fact]
+    public async Task CreateDPoPProof_ApiDemandsANonce_ProofWithTheGivenNonceIsAccepted()
+    {
+        await using var host = Start();
+        var api = Api(host, Access1);
+        api.RequiredNonce = "n-outside-1";
+        await SignInAsync(host, Access1);
+        var token = await host.Session.GetAccessTokenAsync(TestContext.Current.CancellationToken);
+        var target = new Uri(host.Api.Url + "/data");
+
+        using var raw = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, target);
+        request.Headers.TryAddWithoutValidation("Authorization", $"DPoP {token.Value}");
+        request.Headers.TryAddWithoutValidation("DPoP", token.CreateDPoPProof(HttpMethod.Get, target, "n-outside-1"));
+        using var response = await raw.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("n-outside-1", api.Received.Single().Proof!.Claim("nonce"));
+    }
+
+    [Fact]
+    public async Task CreateDPoPProof_BearerTokenOrAppMadeToken_ReturnsNull()
+    {
+        await using var host = Start(dpop: false);
+        await host.SeedAsync(Access1);
+        var bearer = await host.Session.GetAccessTokenAsync(TestContext.Current.CancellationToken);
+        var target = new Uri("https://api.example.com/data");
+
+        Assert.Null(bearer.CreateDPoPProof(HttpMethod.Get, target));
+        Assert.Null(new AccessToken("t", "DPoP", DateTimeOffset.UnixEpoch).CreateDPoPProof(HttpMethod.Get, target));
+        Assert.Throws<ArgumentException>(() => bearer.CreateDPoPProof(HttpMethod.Get, new Uri("/relative", UriKind.Relative)));
+        Assert.Throws<ArgumentException>(() => bearer.CreateDPoPProof(HttpMethod.Get, target, "bad\nnonce"));
+    }
+
+    [Fact]
     public async Task SendAsync_BearerTokenWithDPoPOff_SendsBearerAndNoDPoPHeader()
     {
         // With DPoP on, stored tokens without a key need a new sign-in (StoreReader.CheckDPoP, the token-endpoint side).

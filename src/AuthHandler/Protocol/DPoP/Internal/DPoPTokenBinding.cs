@@ -18,12 +18,16 @@ internal sealed class DPoPTokenBinding
     private readonly DPoPProofWriter? _writer;
     private readonly byte[] _accessTokenHash;
 
-    private DPoPTokenBinding(DPoPProofWriter? writer, byte[] accessTokenHash, DPoPKeyImportError importError)
+    private DPoPTokenBinding(DPoPProofWriter? writer, byte[] accessTokenHash, DPoPKeyImportError importError, DPoPNonceCache nonces)
     {
         _writer = writer;
         _accessTokenHash = accessTokenHash;
         ImportError = importError;
+        Nonces = nonces;
     }
+
+    /// <summary>Gets the session's latest nonce per origin (<see cref="DPoPContext.Nonces"/>).</summary>
+    public DPoPNonceCache Nonces { get; }
 
     /// <summary>Gets a value indicating whether the key imported, so proofs can be made.</summary>
     public bool CanProve => _writer is not null;
@@ -41,8 +45,8 @@ internal sealed class DPoPTokenBinding
     /// </summary>
     public static DPoPTokenBinding Create(TokenSet tokens, DPoPContext dpop) =>
         dpop.TryGetWriter(tokens.DPoPKey, out var writer, out var error)
-            ? new DPoPTokenBinding(writer, DPoPProofWriter.HashAccessToken(tokens.AccessToken), DPoPKeyImportError.None)
-            : new DPoPTokenBinding(writer: null, [], error);
+            ? new DPoPTokenBinding(writer, DPoPProofWriter.HashAccessToken(tokens.AccessToken), DPoPKeyImportError.None, dpop.Nonces)
+            : new DPoPTokenBinding(writer: null, [], error, dpop.Nonces);
 
     /// <summary>
     /// A fresh proof for one send of a request (RFC 9449 §4.2: a new <c>jti</c> each time, so a
