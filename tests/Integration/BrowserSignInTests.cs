@@ -497,6 +497,20 @@ public sealed class BrowserSignInTests
     }
 
     [Fact]
+    public async Task Automatic_ServerWithoutS256_SignsInWithTheDeviceCode()
+    {
+        using var browser = new TestBrowser();
+        await using var host = Start(browser);
+        _ = new FakeCodeFlowServer(host, challengeMethods: ["plain"]);
+        host.DeviceEndpointAnswers(AuthTestHost.DeviceCode());
+
+        await SignInWithDeviceCodeAsync(host, host.Session.SignInAsync(Cancel));
+
+        Assert.Equal(0, browser.Launches);
+        Assert.Equal(1, host.Idp.LogEntries.Count(e => e.RequestMessage.Path == "/device"));
+    }
+
+    [Fact]
     public async Task Automatic_BrowserCannotBeOpened_FallsBackToTheDeviceCodeWithALogLine()
     {
         using var browser = new TestBrowser { Opens = false };
