@@ -53,14 +53,17 @@ public sealed partial class LoopbackListenerTests
         Assert.Contains($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(style)))}'", LandingPage.ContentSecurityPolicy, StringComparison.Ordinal);
     }
 
+    /// <summary>Sends a request and reads the answer; bounded on the real clock so a listener that never answers fails the test instead of hanging it.</summary>
     private static async Task<string> SendAsync(LoopbackListener listener, string request)
     {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        bound.CancelAfter(TimeSpan.FromSeconds(30));
         using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", listener.Port, Cancel);
+        await client.ConnectAsync("127.0.0.1", listener.Port, bound.Token);
         var stream = client.GetStream();
         try
         {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Cancel);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request), bound.Token);
         }
         catch (IOException)
         {
@@ -68,7 +71,7 @@ public sealed partial class LoopbackListenerTests
         }
 
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(Cancel);
+        return await reader.ReadToEndAsync(bound.Token);
     }
 
     [GeneratedRegex("<style>(.*?)</style>")]
