@@ -90,6 +90,8 @@ internal sealed class AuthTestHost : IAsyncDisposable
         {
             collection.AddSingleton<ITokenStore>(host.Store);
         }
+        // Deterministic wherever the tests run: no display unless a test registers one (its registration wins).
+        collection.AddSingleton(new AuthHandler.Browser.Internal.InteractiveEnvironment(() => "no display in the tests"));
         services?.Invoke(collection);
 
         void Options(DeviceAuthOptions o)

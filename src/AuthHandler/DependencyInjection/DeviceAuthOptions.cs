@@ -145,6 +145,16 @@ public sealed class DeviceAuthOptions
     /// </summary>
     public Func<SignInRequiredEventArgs, ValueTask>? OnSignInRequired { get; set; }
 
+    /// <summary>
+    /// Gets or sets how <see cref="DeviceAuthSession.SignInAsync(CancellationToken)"/> and sign-in on
+    /// demand sign the user in. <see cref="DeviceAuthSession.SignInAsync(SignInMethod, CancellationToken)"/> chooses for itself.
+    /// </summary>
+    /// <value>The default value is <see cref="SignInMethod.Automatic"/>: the browser when there is a display and the server supports it, else the device code.</value>
+    public SignInMethod SignInMethod { get; set; } = SignInMethod.Automatic;
+
+    /// <summary>Gets or sets the browser sign-in (<see cref="SignInMethod.Browser"/>): authorization endpoint, redirect listener, time-out and launcher.</summary>
+    public BrowserSignInOptions Browser { get; set; } = new();
+
     /// <summary>Gets or sets the device headers sent with every request.</summary>
     public DeviceHeaderOptions DeviceHeaders { get; set; } = new();
 

@@ -174,16 +174,51 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
     }
 
     /// <summary>
-    /// Signs the user in with the device authorization grant, showing the code through
+    /// Signs the user in with <see cref="DeviceAuthOptions.SignInMethod"/>: by default
+    /// (<see cref="SignInMethod.Automatic"/>) in the browser when there is a display and the server
+    /// supports it, else with the device authorization grant, showing the code through
     /// <see cref="DeviceAuthOptions.OnDeviceCode"/>.
     /// </summary>
-    /// <param name="cancellationToken">Stops polling at once.</param>
+    /// <param name="cancellationToken">Stops the sign-in at once.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
-    /// <exception cref="InvalidOperationException"><see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
+    /// <exception cref="InvalidOperationException">The device code was chosen and <see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
     /// <exception cref="DeviceAuthorizationException">The user declined, the code expired, or the server refused.</exception>
+    /// <exception cref="BrowserSignInException">The browser sign-in did not complete (with <see cref="SignInMethod.Browser"/>, also when the browser cannot be opened).</exception>
     /// <exception cref="TokenStoreException">The user approved, but the store cannot be written; the session does not use the tokens.</exception>
     public Task SignInAsync(CancellationToken cancellationToken = default) =>
-        SignInAsync(_onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback."), cancellationToken);
+        SignInAsync(_signIn.DefaultMethod, cancellationToken);
+
+    /// <summary>
+    /// Signs the user in with <paramref name="method"/>: <see cref="SignInMethod.Browser"/> opens
+    /// the authorization URL through <see cref="BrowserSignInOptions.LaunchBrowser"/> and catches
+    /// the redirect on a loopback port; <see cref="SignInMethod.DeviceCode"/> shows the code through
+    /// <see cref="DeviceAuthOptions.OnDeviceCode"/>; <see cref="SignInMethod.Automatic"/> chooses.
+    /// Nothing is stored unless the sign-in completes.
+    /// </summary>
+    /// <param name="method">How to sign in.</param>
+    /// <param name="cancellationToken">Stops the sign-in at once; the redirect listener is closed.</param>
+    /// <returns>A task that completes when the tokens are stored and in use.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is not a defined value.</exception>
+    /// <exception cref="InvalidOperationException">The device code was chosen and <see cref="DeviceAuthOptions.OnDeviceCode"/> is not set.</exception>
+    /// <exception cref="DeviceAuthorizationException">The device sign-in did not complete.</exception>
+    /// <exception cref="BrowserSignInException">The browser sign-in did not complete; <see cref="BrowserSignInException.Failure"/> says why.</exception>
+    /// <exception cref="TokenStoreException">The user approved, but the store cannot be written; the session does not use the tokens.</exception>
+    public async Task SignInAsync(SignInMethod method, CancellationToken cancellationToken = default)
+    {
+        if (!Enum.IsDefined(method))
+        {
+            throw new ArgumentOutOfRangeException(nameof(method), method, "Not a sign-in method.");
+        }
+
+        if (method == SignInMethod.DeviceCode && _onDeviceCode is null)
+        {
+            throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{Name}', or pass a callback.");
+        }
+
+        var tokens = await _signIn.RunAsync(method, _onDeviceCode, cancellationToken).ConfigureAwait(false);
+        await StoreAndUseAsync(tokens, snapshot: null, cancellationToken).ConfigureAwait(false);
+        Log.SignedIn(_logger, Name);
+    }
 
     /// <summary>
     /// Signs out: deletes the stored tokens, moves to <see cref="SessionState.SignInRequired"/>, and,
@@ -388,7 +423,7 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
         throw outcome.NewException();
     }
 
-    /// <summary>The refresh; with sign-in on demand, a device sign-in when it finds no usable tokens.</summary>
+    /// <summary>The refresh; with sign-in on demand, a sign-in (<see cref="DeviceAuthOptions.SignInMethod"/>) when it finds no usable tokens.</summary>
     private async Task<RefreshOutcome> RefreshOrSignInAsync(TokenSnapshot? replacing, CancellationToken cancellationToken)
     {
         var outcome = await _refresher.RefreshAsync(replacing, cancellationToken).ConfigureAwait(false);
@@ -397,6 +432,6 @@ public sealed class DeviceAuthSession : IDeviceAuthSession, IAsyncDisposable, ID
             return outcome;
         }
 
-        return await _signIn.SignInOnDemandAsync(_onDeviceCode!, cancellationToken).ConfigureAwait(false);
+        return await _signIn.SignInOnDemandAsync(_onDeviceCode, cancellationToken).ConfigureAwait(false);
     }
 }

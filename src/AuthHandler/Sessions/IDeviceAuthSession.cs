@@ -86,10 +86,16 @@ public interface IDeviceAuthSession
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     Task SignInAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken = default);
 
-    /// <summary>Signs the user in with the device authorization grant, showing the code through <see cref="DeviceAuthOptions.OnDeviceCode"/>.</summary>
-    /// <param name="cancellationToken">Stops polling at once.</param>
+    /// <summary>Signs the user in with <see cref="DeviceAuthOptions.SignInMethod"/> (by default the browser when there is a display and the server supports it, else the device code).</summary>
+    /// <param name="cancellationToken">Stops the sign-in at once.</param>
     /// <returns>A task that completes when the tokens are stored and in use.</returns>
     Task SignInAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Signs the user in with <paramref name="method"/>: the browser (RFC 8252, PKCE, a loopback redirect), the device code, or the automatic choice.</summary>
+    /// <param name="method">How to sign in.</param>
+    /// <param name="cancellationToken">Stops the sign-in at once.</param>
+    /// <returns>A task that completes when the tokens are stored and in use.</returns>
+    Task SignInAsync(SignInMethod method, CancellationToken cancellationToken = default);
 
     /// <summary>Signs out: deletes the stored tokens and revokes the refresh token where the server allows (RFC 7009).</summary>
     /// <param name="cancellationToken">Cancels the store delete and the revocation.</param>

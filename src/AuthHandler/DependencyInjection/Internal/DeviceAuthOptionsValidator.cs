@@ -33,9 +33,34 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
         CheckEndpoint(options.DeviceAuthorizationEndpoint, nameof(options.DeviceAuthorizationEndpoint), prefix, failures);
         CheckEndpoint(options.RevocationEndpoint, nameof(options.RevocationEndpoint), prefix, failures);
 
-        if (options.SignInOnDemand && options.OnDeviceCode is null)
+        if (options.SignInOnDemand && options.OnDeviceCode is null && options.SignInMethod != SignInMethod.Browser)
         {
-            failures.Add(prefix + "SignInOnDemand needs OnDeviceCode to show the user code.");
+            failures.Add(prefix + "SignInOnDemand needs OnDeviceCode to show the user code (or SignInMethod Browser).");
+        }
+
+        if (!Enum.IsDefined(options.SignInMethod))
+        {
+            failures.Add(prefix + $"SignInMethod {options.SignInMethod} is not a sign-in method.");
+        }
+
+        if (options.Browser is null)
+        {
+            failures.Add(prefix + "Browser must not be null.");
+        }
+        else
+        {
+            CheckEndpoint(options.Browser.AuthorizationEndpoint, "Browser.AuthorizationEndpoint", prefix, failures);
+            if (options.Browser.Timeout <= TimeSpan.Zero)
+            {
+                failures.Add(prefix + "Browser.Timeout must be positive.");
+            }
+
+            if (options.Browser.RedirectPath is not { Length: > 0 and <= 256 } path
+                || path[0] != '/'
+                || !path.All(c => c is > ' ' and <= '~' and not '?' and not '#' and not '%'))
+            {
+                failures.Add(prefix + "Browser.RedirectPath must start with '/' and hold printable ASCII without spaces, '?', '#' or '%' (at most 256 characters).");
+            }
         }
 
         if (options.DiscoveryCacheDuration <= TimeSpan.Zero)

@@ -1,3 +1,4 @@
+using AuthHandler.Browser.Internal;
 using AuthHandler.Device.Internal;
 using AuthHandler.Diagnostics.Internal;
 using AuthHandler.Http.Internal;
@@ -71,7 +72,10 @@ internal static class DeviceAuthSessionFactory
             options.TokenEndpoint,
             options.DeviceAuthorizationEndpoint,
             options.RevocationEndpoint,
-            new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time));
+            new DiscoveryClient(services.GetRequiredService<DiscoveryCache>(), httpClientFactory, DeviceAuthConstants.BackchannelName(name), deviceHeaders, options.DiscoveryCacheDuration, options.BackchannelTimeout, time))
+        {
+            AuthorizationEndpoint = options.Browser.AuthorizationEndpoint,
+        };
         var deviceFlow = new DeviceFlow(name, tokenClient, server, options.Scope, options.DeviceAuthorizationParameters, options.DefaultTokenLifetime, time, logger, dpop);
 
         // Per client first, then the application's store, then a file store beside the device id.
@@ -100,7 +104,7 @@ internal static class DeviceAuthSessionFactory
                 reader,
                 new TokenRedeemer(context, server.GetTokenEndpointAsync, tokenClient.RefreshAsync, schedule, reader, writer, options.DefaultTokenLifetime),
                 writer),
-            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics),
+            SignIn = new SignInFlow(name, storeKey, store, refreshLock, schedule, deviceFlow.RunAsync, server.GetRevocationEndpointAsync, tokenClient.RevokeAsync, logger, metrics, BrowserSignIn(services, name, options, tokenClient, server, dpop, time, logger)),
             Signals = new SessionSignals(name, options.OnSignInRequired, time, logger, metrics),
             DPoP = dpop,
             OnDeviceCode = options.OnDeviceCode,
@@ -112,6 +116,27 @@ internal static class DeviceAuthSessionFactory
             Logger = logger,
             Metrics = metrics,
         });
+    }
+
+    /// <summary>The browser sign-in: its grant, whether the server and this machine support it, and what opens the URL.</summary>
+    private static BrowserSignIn BrowserSignIn(IServiceProvider services, string name, DeviceAuthOptions options, TokenEndpointClient tokenClient, AuthorizationServer server, DPoPContext dpop, TimeProvider time, ILogger logger)
+    {
+        var browser = options.Browser;
+        var flow = new BrowserFlow(name, options.ClientId!, tokenClient, server, options.Scope, browser, options.DefaultTokenLifetime, time, logger, dpop);
+        var environment = services.GetService<InteractiveEnvironment>() ?? InteractiveEnvironment.System;
+        var launch = browser.LaunchBrowser ?? new SystemBrowser(time).OpenAsync;
+        var onUrl = browser.OnAuthorizationUrl;
+        async ValueTask<bool> OpenAsync(Uri url, CancellationToken cancellationToken)
+        {
+            if (onUrl is not null)
+            {
+                await onUrl(url, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await launch(url, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new BrowserSignIn(flow.RunAsync, flow.IsSupportedAsync, environment.WhyNoBrowser, OpenAsync, options.SignInMethod);
     }
 
     private static ILogger Logger(IServiceProvider services) =>

@@ -133,6 +133,21 @@ internal static partial class Log
     public static partial void DPoPTokenNotSent(ILogger logger, string clientName, AuthHandler.Protocol.DPoP.Internal.DPoPKeyImportError error);
 
     // Ids 50 and up: ids 37-49 are left to work in progress elsewhere, so merges do not collide.
+    [LoggerMessage(57, LogLevel.Information, "Client {ClientName} opened the browser for sign-in and waits for its redirect on {RedirectUri} for up to {TimeoutSeconds} s")]
+    public static partial void BrowserSignInWaiting(ILogger logger, string clientName, Uri redirectUri, long timeoutSeconds);
+
+    [LoggerMessage(58, LogLevel.Warning, "The browser sign-in of client {ClientName} did not complete ({Failure}, error {Error})")]
+    public static partial void BrowserSignInFailed(ILogger logger, string clientName, BrowserSignInFailure failure, string? error);
+
+    [LoggerMessage(59, LogLevel.Information, "Client {ClientName} signs in with the device code rather than the browser: {Reason}")]
+    public static partial void DeviceCodeChosen(ILogger logger, string clientName, string reason);
+
+    [LoggerMessage(60, LogLevel.Warning, "Client {ClientName} could not open the browser for sign-in; it signs in with the device code instead")]
+    public static partial void BrowserFallback(ILogger logger, string clientName);
+
+    [LoggerMessage(61, LogLevel.Warning, "The browser launcher of client {ClientName} failed")]
+    public static partial void BrowserLaunchFailed(ILogger logger, string clientName, Exception exception);
+
     [LoggerMessage(50, LogLevel.Information, "Client {ClientName} sends its token and device headers to {Origin} only: the origin of its first request, as no AllowedOrigins are set")]
     public static partial void OriginPinned(ILogger logger, string clientName, string origin);
 

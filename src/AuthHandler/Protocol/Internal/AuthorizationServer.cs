@@ -9,6 +9,9 @@ internal sealed class AuthorizationServer
     private readonly Uri? _revocationEndpoint;
     private readonly DiscoveryClient _discovery;
 
+    /// <summary>Gets the explicit authorization endpoint (<see cref="BrowserSignInOptions.AuthorizationEndpoint"/>), if any.</summary>
+    public Uri? AuthorizationEndpoint { get; init; }
+
     public AuthorizationServer(string authority, Uri? tokenEndpoint, Uri? deviceAuthorizationEndpoint, Uri? revocationEndpoint, DiscoveryClient discovery)
     {
         _authority = authority;
@@ -45,4 +48,24 @@ internal sealed class AuthorizationServer
         _tokenEndpoint is not null
             ? null
             : (await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false)).DPoPSigningAlgorithms;
+
+    /// <summary>
+    /// The browser sign-in's endpoint and what the server says about it; null when there is no
+    /// authorization endpoint. The explicit endpoint wins; discovery is still read for S256 and
+    /// RFC 9207 unless the token endpoint is explicit too (then discovery is not in use).
+    /// </summary>
+    public async ValueTask<AuthorizationEndpointInfo?> GetAuthorizationEndpointAsync(CancellationToken cancellationToken)
+    {
+        var metadata = AuthorizationEndpoint is not null && _tokenEndpoint is not null
+            ? null
+            : await _discovery.GetAsync(_authority, cancellationToken).ConfigureAwait(false);
+        var endpoint = AuthorizationEndpoint ?? metadata?.AuthorizationEndpoint;
+        return endpoint is null
+            ? null
+            : new AuthorizationEndpointInfo(
+                endpoint,
+                metadata?.Issuer ?? _authority,
+                metadata?.CodeChallengeMethods is not { } methods || methods.Contains("S256", StringComparer.Ordinal),
+                metadata?.IssParameterSupported == true);
+    }
 }

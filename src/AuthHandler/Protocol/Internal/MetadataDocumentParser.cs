@@ -15,8 +15,10 @@ internal static class MetadataDocumentParser
 
     public static AuthorizationServerMetadata Parse(ReadOnlySpan<byte> body, string source)
     {
-        string? issuer = null, token = null, device = null, revocation = null;
+        string? issuer = null, token = null, device = null, revocation = null, authorization = null;
         List<string>? dpopAlgorithms = null;
+        List<string>? challengeMethods = null;
+        var issParameter = false;
         try
         {
             var reader = new Utf8JsonReader(Text.WithoutBom(body), new JsonReaderOptions { MaxDepth = 16 });
@@ -37,6 +39,17 @@ internal static class MetadataDocumentParser
                     continue;
                 }
 
+                if (name == "code_challenge_methods_supported" && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    challengeMethods = ReadStrings(ref reader);
+                    continue;
+                }
+
+                if (name == "authorization_response_iss_parameter_supported")
+                {
+                    issParameter = reader.TokenType == JsonTokenType.True;
+                }
+
                 var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                 switch (name)
                 {
@@ -44,6 +57,7 @@ internal static class MetadataDocumentParser
                     case "token_endpoint": token = value; break;
                     case "device_authorization_endpoint": device = value; break;
                     case "revocation_endpoint": revocation = value; break;
+                    case "authorization_endpoint": authorization = value; break;
                     default: break;
                 }
 
@@ -63,7 +77,12 @@ internal static class MetadataDocumentParser
             throw new DiscoveryException($"The discovery document {source} has no issuer.", isTransient: false);
         }
 
-        return new AuthorizationServerMetadata(issuer, Endpoint(token, "token_endpoint", source), Endpoint(device, "device_authorization_endpoint", source), Endpoint(revocation, "revocation_endpoint", source), dpopAlgorithms);
+        return new AuthorizationServerMetadata(issuer, Endpoint(token, "token_endpoint", source), Endpoint(device, "device_authorization_endpoint", source), Endpoint(revocation, "revocation_endpoint", source), dpopAlgorithms)
+        {
+            AuthorizationEndpoint = Endpoint(authorization, "authorization_endpoint", source),
+            CodeChallengeMethods = challengeMethods,
+            IssParameterSupported = issParameter,
+        };
     }
 
     /// <summary>
@@ -93,6 +112,28 @@ internal static class MetadataDocumentParser
         }
 
         return algorithms;
+    }
+
+    /// <summary>The strings of an array (anything else in it is skipped), at most 16, each at most 64 characters of printable ASCII.</summary>
+    private static List<string> ReadStrings(ref Utf8JsonReader reader)
+    {
+        var values = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                if (values.Count < 16)
+                {
+                    values.Add(Text.PrintableAscii(reader.GetString()!, 64));
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return values;
     }
 
     private static Uri? Endpoint(string? value, string field, string source)

@@ -21,6 +21,7 @@ internal sealed class SignInFlow
     private readonly Func<Uri, string, CancellationToken, Task<bool>> _revoke;
     private readonly ILogger _logger;
     private readonly DeviceAuthMetrics _metrics;
+    private readonly BrowserSignIn? _browser;
 
     /// <param name="name">The client name.</param>
     /// <param name="storeKey">Where the client's tokens are stored.</param>
@@ -35,6 +36,7 @@ internal sealed class SignInFlow
     /// when the server accepted it.</param>
     /// <param name="logger">The library's logger.</param>
     /// <param name="metrics">The library's metrics.</param>
+    /// <param name="browser">The browser sign-in and the choice of method; null: the device flow only.</param>
     /// <remarks>The server calls come in as delegates: what this type decides (what each answer
     /// means for the session and the caller) does not depend on how they reach the wire.</remarks>
     public SignInFlow(
@@ -47,7 +49,8 @@ internal sealed class SignInFlow
         Func<CancellationToken, ValueTask<Uri?>> revocationEndpoint,
         Func<Uri, string, CancellationToken, Task<bool>> revoke,
         ILogger logger,
-        DeviceAuthMetrics metrics)
+        DeviceAuthMetrics metrics,
+        BrowserSignIn? browser = null)
     {
         _name = name;
         _storeKey = storeKey;
@@ -59,7 +62,11 @@ internal sealed class SignInFlow
         _revoke = revoke;
         _logger = logger;
         _metrics = metrics;
+        _browser = browser;
     }
+
+    /// <summary>The method of <c>SignInAsync()</c> and of sign-in on demand.</summary>
+    public SignInMethod DefaultMethod => _browser?.DefaultMethod ?? SignInMethod.DeviceCode;
 
     /// <summary>The device flow (RFC 8628) with its span, metric and failure log; the caller stores the tokens.</summary>
     public async Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
@@ -94,14 +101,18 @@ internal sealed class SignInFlow
     /// <see cref="DeviceAuthOptions.OnDeviceCode"/>, once for all waiting requests. A store
     /// failure has no caller to go to: it is logged and the tokens serve this process.
     /// </summary>
-    public async Task<RefreshOutcome> SignInOnDemandAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
+    public async Task<RefreshOutcome> SignInOnDemandAsync(Func<OnDeviceCodeArguments, ValueTask>? onDeviceCode, CancellationToken cancellationToken)
     {
         TokenSet tokens;
         try
         {
-            tokens = await RunDeviceFlowAsync(onDeviceCode, cancellationToken).ConfigureAwait(false);
+            tokens = await RunAsync(DefaultMethod, onDeviceCode, cancellationToken).ConfigureAwait(false);
         }
         catch (DeviceAuthorizationException ex)
+        {
+            return RefreshOutcome.SignedOut(SignInRequiredReason.SignInFailed, ex.Error);
+        }
+        catch (BrowserSignInException ex)
         {
             return RefreshOutcome.SignedOut(SignInRequiredReason.SignInFailed, ex.Error);
         }
@@ -121,6 +132,80 @@ internal sealed class SignInFlow
 
         Log.SignedIn(_logger, _name);
         return RefreshOutcome.Token(_schedule.CreateSnapshot(tokens));
+    }
+
+    /// <summary>
+    /// Signs in with <paramref name="method"/>; the caller stores the tokens. Automatic: the
+    /// browser when there is a display and the server supports the flow, else the device code;
+    /// a browser that cannot be opened falls back to the device code.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device flow was chosen and <paramref name="onDeviceCode"/> is null.</exception>
+    public async Task<TokenSet> RunAsync(SignInMethod method, Func<OnDeviceCodeArguments, ValueTask>? onDeviceCode, CancellationToken cancellationToken)
+    {
+        if (method == SignInMethod.Browser)
+        {
+            return await RunBrowserFlowAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (method == SignInMethod.Automatic && _browser is not null)
+        {
+            if (_browser.WhyNoBrowser() is { } why)
+            {
+                Log.DeviceCodeChosen(_logger, _name, why);
+            }
+            else if (!await _browser.IsSupported(cancellationToken).ConfigureAwait(false))
+            {
+                Log.DeviceCodeChosen(_logger, _name, "the authorization server has no authorization endpoint that allows PKCE S256");
+            }
+            else
+            {
+                try
+                {
+                    return await RunBrowserFlowAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (BrowserSignInException ex) when (ex.Failure == BrowserSignInFailure.BrowserNotOpened)
+                {
+                    Log.BrowserFallback(_logger, _name);
+                }
+            }
+        }
+
+        return await RunDeviceFlowAsync(
+            onDeviceCode ?? throw new InvalidOperationException($"Set DeviceAuthOptions.OnDeviceCode for client '{_name}', or pass a callback: it signs in with the device code here, which needs it to show the code (or sign in with SignInMethod.Browser)."),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The browser sign-in (RFC 8252) with its span, metric and failure log; the caller stores the tokens.</summary>
+    public async Task<TokenSet> RunBrowserFlowAsync(CancellationToken cancellationToken)
+    {
+        if (_browser is null)
+        {
+            throw new BrowserSignInException(BrowserSignInFailure.NotSupported, "This session has no browser sign-in.");
+        }
+
+        using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", _name);
+        if (activity is not null)
+        {
+            Activity.Current = activity;
+            activity.SetTag("authhandler.sign_in.method", "browser");
+        }
+
+        try
+        {
+            var tokens = await _browser.Flow(_browser.OpenBrowser, cancellationToken).ConfigureAwait(false);
+            _metrics.SignIn(_name, "signed_in");
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
+            return tokens;
+        }
+        catch (BrowserSignInException ex)
+        {
+            var outcome = DeviceAuthMetrics.Snake(ex.Failure.ToString());
+            Log.BrowserSignInFailed(_logger, _name, ex.Failure, ex.Error);
+            _metrics.SignIn(_name, outcome);
+            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
     }
 
     /// <summary>RFC 7009: revokes the refresh token at sign-out; reports a failure, never throws it.</summary>
