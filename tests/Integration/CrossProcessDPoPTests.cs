@@ -125,12 +125,12 @@ public sealed class CrossProcessDPoPTests : IAsyncLifetime
         await helper.SendAsync("go");
         await helper.Exited.WaitAsync(Patience, TestContext.Current.CancellationToken);
 
-        Assert.Equal(1, helper.ExitCode);
-        Assert.Contains($"ok=0 failed={RequestsPerProcess}", helper.Output, StringComparison.Ordinal);
-        Assert.Equal(["sign-in-required reason=" + SignInRequiredReason.TokenStoreUnreadable], helper.Lines("sign-in-required"));
         Assert.Single(_server.Requests); // the sign-in's
         Assert.Empty(api.Received);
         Assert.Empty(_api.LogEntries);
+        Assert.Equal(1, helper.ExitCode);
+        Assert.Contains($"ok=0 failed={RequestsPerProcess}", helper.Output, StringComparison.Ordinal);
+        Assert.Equal(["sign-in-required reason=" + SignInRequiredReason.TokenStoreUnreadable], helper.Lines("sign-in-required"));
         var stored = await new FileTokenStore(_directory).GetAsync(_key, TestContext.Current.CancellationToken);
         Assert.Equal(DPoPTokenEndpoint.RefreshToken(1), stored!.RefreshToken);
     }
