@@ -31,7 +31,7 @@ var storeDirectory = args[1];
 var authority = args[2];
 var redis = mode == "requests" && args.Length > 5 && args[5] == "redis";
 var credential = mode == "requests" && args.Length > 5 && args[5] == "credential";
-var dpop = mode == "requests" && args.Length > 6 && args[5] == "dpop";
+var dpop = mode == "requests" && args.Length > 5 && args[5] == "dpop";
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.AddProvider(new EventIdReporter()));
