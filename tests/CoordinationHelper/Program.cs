@@ -11,6 +11,10 @@
 //   requests <store-dir> <authority> <api-url> <count> credential
 //       the same with UseCredentialTokenStore(): the tokens in the Secret Service of the session
 //       bus that DBUS_SESSION_BUS_ADDRESS names, the lock a file lock in <store-dir>.
+//   requests <store-dir> <authority> <api-url> <count> dpop <label>
+//       the same with the file store and o.DPoP.Enabled = true: the key is the one stored with
+//       the tokens, every token and API request carries a proof. Each API request also carries
+//       "X-Helper: <label>", so the test can tell on the server's side which process sent it.
 //   hold-lock <store-dir> <authority>
 //       takes the file refresh lock, prints "locked", and holds it until killed
 using System.Globalization;
@@ -27,6 +31,7 @@ var storeDirectory = args[1];
 var authority = args[2];
 var redis = mode == "requests" && args.Length > 5 && args[5] == "redis";
 var credential = mode == "requests" && args.Length > 5 && args[5] == "credential";
+var dpop = mode == "requests" && args.Length > 5 && args[5] == "dpop";
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.AddProvider(new EventIdReporter()));
@@ -36,7 +41,14 @@ if (mode == "requests" && !redis && !credential)
     services.AddSingleton<IRefreshLock>(new ReportingRefreshLock(new FileRefreshLock(storeDirectory), reportsWaiting: true));
 }
 
-var builder = services.AddHttpClient(ClientName, c => c.BaseAddress = new Uri(mode == "requests" ? args[3] : authority));
+var builder = services.AddHttpClient(ClientName, c =>
+{
+    c.BaseAddress = new Uri(mode == "requests" ? args[3] : authority);
+    if (dpop)
+    {
+        c.DefaultRequestHeaders.Add("X-Helper", args[6]);
+    }
+});
 var deviceAuth = builder.AddDeviceAuthHandler(o =>
 {
     o.Authority = authority;
@@ -45,6 +57,7 @@ var deviceAuth = builder.AddDeviceAuthHandler(o =>
     o.StorageDirectory = storeDirectory;
     o.DeviceHeaders.Enabled = false;
     o.BackchannelMaxRetryAttempts = 0;
+    o.DPoP.Enabled = dpop;
 });
 if (redis)
 {

@@ -90,7 +90,7 @@ internal sealed class DPoPApi
     {
         var authorization = Header(request, "Authorization");
         var proofs = request.Headers?.FirstOrDefault(h => h.Key.Equals("DPoP", StringComparison.OrdinalIgnoreCase)).Value;
-        var received = new DPoPApiRequest(request.Path, request.Method, authorization, proofs?.Count == 1 ? proofs[0] : null);
+        var received = new DPoPApiRequest(request.Path, request.Method, authorization, proofs?.Count == 1 ? proofs[0] : null) { Helper = Header(request, "X-Helper") };
         lock (_received)
         {
             _received.Add(received);
@@ -190,6 +190,9 @@ internal sealed class DPoPApiRequest(string path, string method, string? authori
     public string? Authorization { get; } = authorization;
 
     public string? RawProof { get; } = rawProof;
+
+    /// <summary>The <c>X-Helper</c> header: which helper process sent it, in the cross-process tests.</summary>
+    public string? Helper { get; init; }
 
     public DPoPProof? Proof { get; set; }
 

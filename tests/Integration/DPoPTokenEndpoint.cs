@@ -26,6 +26,7 @@ internal sealed class DPoPTokenEndpoint
     private readonly HashSet<string> _seenJti = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _boundRefreshTokens = new(StringComparer.Ordinal);
     private readonly Queue<int> _statusesFirst = new();
+    private readonly Queue<Hold> _holds = new();
     private readonly Uri _target;
     private readonly TimeProvider _time;
     private int _generation;
@@ -91,6 +92,21 @@ internal sealed class DPoPTokenEndpoint
         }
     }
 
+    /// <summary>
+    /// Holds the next request, recorded but not yet processed, until the test releases it: the
+    /// test learns that it arrived and decides when the server looks at it.
+    /// </summary>
+    public Hold HoldNext()
+    {
+        var hold = new Hold();
+        lock (_gate)
+        {
+            _holds.Enqueue(hold);
+        }
+
+        return hold;
+    }
+
     /// <summary>Binds a refresh token as a sign-in would have (a seeded store).</summary>
     public void Bind(string refreshToken, string thumbprint, int generation)
     {
@@ -125,9 +141,21 @@ internal sealed class DPoPTokenEndpoint
         }
 
         var received = new Received(form["grant_type"], form["refresh_token"], proofs.Length == 1 ? proofs[0] : null, proof);
+        Hold? hold;
         lock (_gate)
         {
             _received.Add(received);
+            hold = _holds.TryDequeue(out var next) ? next : null;
+        }
+
+        if (hold is not null)
+        {
+            hold.Reach();
+            await hold.WaitAsync();
+        }
+
+        lock (_gate)
+        {
             if (_statusesFirst.TryDequeue(out var status))
             {
                 return Json(status, new { error = "temporarily_unavailable" }, retryAfter: status == 503 ? "2" : null);
@@ -258,6 +286,23 @@ internal sealed class DPoPTokenEndpoint
             Headers = headers,
             BodyData = new BodyData { BodyAsString = JsonSerializer.Serialize(body), DetectedBodyType = BodyType.String },
         };
+    }
+
+    /// <summary>One held request: the test learns when it arrives and decides when it goes on.</summary>
+    internal sealed class Hold
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the held request has arrived; fails after a bounded real-time wait.</summary>
+        public Task WaitUntilReachedAsync() => _reached.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        /// <summary>Lets the request go on to be processed (idempotent: a test's cleanup calls it too).</summary>
+        public void Release() => _released.TrySetResult();
+
+        internal void Reach() => _reached.TrySetResult();
+
+        internal Task WaitAsync() => _released.Task;
     }
 
     /// <summary>One request as the server received it, and what it did with it.</summary>
