@@ -28,6 +28,6 @@ internal static class ExitCodes
           1  usage or configuration error, server unreachable, unexpected error
           2  sign-in required (no tokens stored, or the refresh token was rejected): run login
           3  the user declined the sign-in (access_denied)
-          4  the sign-in code expired before it was approved (expired_token)
+          4  the sign-in code expired before it was approved (expired_token), or the browser sign-in timed out
         """;
 }
