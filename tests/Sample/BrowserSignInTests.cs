@@ -327,7 +327,7 @@ public sealed class BrowserSignInTests : IDisposable
 
         // Single use: the app's own redemption, with the right verifier, comes too late.
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.StartsWith("The browser sign-in failed: ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith("The browser sign-in failed: The token endpoint refused the authorization code: invalid_grant", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
 
     private static CliTestHost BrowserHost()
