@@ -40,6 +40,9 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
     public const string TokenPath = "/token";
     public const string DeviceAuthorizationPath = "/device_authorization";
 
+    /// <summary>A protected-resource stand-in: answers 200 to any GET; its Authorization header is recorded in <see cref="Requests"/>.</summary>
+    public const string ApiPath = "/api/data";
+
     /// <summary>The ids (and names) of the form elements, used by <see cref="Chromium"/>.</summary>
     public const string UsernameField = "username";
     public const string PasswordField = "password";
@@ -152,6 +155,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         app.MapPost(LoginPath, login);
         app.MapPost(ConsentPath, consent);
         app.MapPost(TokenPath, token);
+        app.MapGet(ApiPath, () => Results.Text("ok"));
         app.MapPost(DeviceAuthorizationPath, () => OAuthError("unsupported_grant_type", "this server only serves the authorization code flow"));
         await app.StartAsync();
 
