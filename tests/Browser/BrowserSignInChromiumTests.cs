@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -173,6 +175,36 @@ public sealed class BrowserSignInChromiumTests
         await AssertRefusedAsync(world.RedirectUri);
     }
 
+    [Fact]
+    public async Task DPoPEnabled_TheCodeIsBoundToTheSignInKeyAndRedeemedWithAVerifiedProofOfIt_AndTheApiReceivesTheDPoPTokenWithAProofOfThatKey()
+    {
+        await using var world = await World.StartAsync(c => c.ApproveAsync(), configure: o => o.DPoP.Enabled = true);
+
+        await world.Session.SignInAsync(SignInMethod.Browser, Cancel);
+        await world.ChromiumDoneAsync();
+
+        var jkt = world.Server.Requests.Single(r => r.Path == LoopbackAuthorizationServer.AuthorizePath).Query["dpop_jkt"];
+        Assert.Equal(jkt, Assert.Single(world.Server.ProofThumbprints));
+        Assert.Equal(new TokenRequestRecord("authorization_code", LoopbackAuthorizationServer.ClientId, true, true, null), Assert.Single(world.Server.TokenRequests));
+        var issued = Assert.Single(world.Server.IssuedTokens);
+        var stored = Assert.Single(world.Store.Entries);
+        Assert.Equal("DPoP", stored.TokenType);
+        Assert.Equal(issued.AccessToken, stored.AccessToken);
+        Assert.Equal(issued.RefreshToken, stored.RefreshToken);
+        Assert.Contains(SucceededText, await world.Chromium.PageTextAsync(), StringComparison.Ordinal);
+
+        using (var response = await world.Client.GetAsync(LoopbackAuthorizationServer.ApiPath, Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var api = Assert.Single(world.Server.Requests, r => r.Path == LoopbackAuthorizationServer.ApiPath);
+        Assert.Equal("DPoP " + issued.AccessToken, api.Headers["Authorization"]);
+        Assert.True(LoopbackAuthorizationServer.TryVerifyProof(api.Headers["DPoP"], "GET", new Uri(world.Server.BaseAddress, LoopbackAuthorizationServer.ApiPath), out var apiKey, out var claims));
+        Assert.Equal(jkt, apiKey);
+        Assert.Equal(WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.ASCII.GetBytes(issued.AccessToken))), claims["ath"]);
+    }
+
     /// <summary>Nothing listens on the redirect URI's port any more: a TCP connection is refused.</summary>
     private static async Task AssertRefusedAsync(Uri redirectUri)
     {
@@ -230,7 +262,7 @@ public sealed class BrowserSignInChromiumTests
         }
 
         /// <summary>Starts the world; <paramref name="decision"/> is what chromium clicks on the consent page.</summary>
-        public static async Task<World> StartAsync(Func<Chromium, Task> decision, string? scope = null)
+        public static async Task<World> StartAsync(Func<Chromium, Task> decision, string? scope = null, Action<DeviceAuthOptions>? configure = null)
         {
             // First, so that a missing chromium skips (or fails under CI) before anything else starts.
             var chromium = await Chromium.LaunchAsync();
@@ -239,7 +271,7 @@ public sealed class BrowserSignInChromiumTests
             {
                 server = await LoopbackAuthorizationServer.StartAsync();
                 var world = new World(chromium, server, Path.Combine(Path.GetTempPath(), "authhandler-browser-" + Guid.NewGuid().ToString("N")), decision);
-                world.Build(scope);
+                world.Build(scope, configure);
                 return world;
             }
             catch
@@ -283,7 +315,7 @@ public sealed class BrowserSignInChromiumTests
             }
         }
 
-        private void Build(string? scope)
+        private void Build(string? scope, Action<DeviceAuthOptions>? configure)
         {
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
@@ -298,6 +330,7 @@ public sealed class BrowserSignInChromiumTests
                     o.Scope = scope;
                     o.StorageDirectory = _directory;
                     o.Browser.LaunchBrowser = Launch;
+                    configure?.Invoke(o);
                     Timeout = o.Browser.Timeout;
                 })
                 // The recording store lives in this process only: the process-local lock is the right one.
