@@ -66,6 +66,21 @@ public sealed class DPoPLoginTests
     }
 
     [Fact]
+    public async Task StatusWithAuthhandlerDpop0_AfterLoginDpop_SaysTheBoundTokensNeedDPoPOn()
+    {
+        await using var host = CliTestHost.Start();
+        host.DeviceEndpointAnswers();
+        host.TokenEndpointSequence((200, DPoPTokens(CliTestHost.Access1, CliTestHost.Refresh1)));
+
+        var login = await host.RunAsync("login", "--dpop");
+        var status = await host.RunBareAsync(["status"], new Dictionary<string, string?> { ["AUTHHANDLER_DPOP"] = "0" });
+
+        Assert.True(login.ExitCode == 0, login.ToString());
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Matches(@"^  Tokens:        DPoP-bound \(jkt [A-Za-z0-9_-]{43}\), but DPoP is off for this command, so call cannot use them: pass --dpop, or sign in again without it$", status.Lines[^1]);
+    }
+
+    [Fact]
     public async Task LoginWithAuthhandlerDpop1_TokenRequestCarriesAProof()
     {
         await using var host = CliTestHost.Start();

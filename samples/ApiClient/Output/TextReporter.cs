@@ -207,7 +207,9 @@ internal sealed class TextReporter : Reporter
 
         // Only the key's public thumbprint, never the key.
         Out(report.DPoPThumbprint is { } jkt
-            ? $"  Tokens:        DPoP-bound (jkt {E(jkt)}): each request carries a proof signed with the stored key"
+            ? report.DPoPRequested
+                ? $"  Tokens:        DPoP-bound (jkt {E(jkt)}): each request carries a proof signed with the stored key"
+                : $"  Tokens:        DPoP-bound (jkt {E(jkt)}), but DPoP is off for this command, so call cannot use them: pass --dpop, or sign in again without it"
             : report.DPoPRequested
                 ? $"  Tokens:        Bearer; DPoP is on, and the next sign-in ({E(CommandName.With("login"))}) makes DPoP-bound ones"
                 : "  Tokens:        Bearer");
