@@ -27,6 +27,9 @@ internal abstract class Reporter
 
     public abstract void DemoFinished(TimeSpan elapsed);
 
+    /// <summary>The demo's tokens were DPoP-bound to the key with <paramref name="thumbprint"/> (public; never the key).</summary>
+    public abstract void DemoDPoP(string thumbprint, int verifiedProofs, int nonceChallenges);
+
     /// <summary>Waits until <paramref name="until"/>, showing <paramref name="activity"/> with a countdown on a terminal.</summary>
     public abstract Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken);
 
