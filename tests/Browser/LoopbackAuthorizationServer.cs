@@ -40,6 +40,9 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
     public const string TokenPath = "/token";
     public const string DeviceAuthorizationPath = "/device_authorization";
 
+    /// <summary>A protected-resource stand-in: answers 200 to any GET; its Authorization header is recorded in <see cref="Requests"/>.</summary>
+    public const string ApiPath = "/api/data";
+
     /// <summary>The ids (and names) of the form elements, used by <see cref="Chromium"/>.</summary>
     public const string UsernameField = "username";
     public const string PasswordField = "password";
@@ -63,6 +66,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentQueue<TokenRequestRecord> _tokenRequests = new();
     private readonly ConcurrentQueue<IssuedTokenSet> _issued = new();
+    private readonly ConcurrentQueue<string> _proofThumbprints = new();
 
     private LoopbackAuthorizationServer(WebApplication app, TimeProvider time)
     {
@@ -118,6 +122,13 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
     /// <summary>Every token request with the checks it passed.</summary>
     public IReadOnlyList<TokenRequestRecord> TokenRequests => [.. _tokenRequests];
 
+    /// <summary>
+    /// The RFC 7638 thumbprint of the key of every DPoP proof the token endpoint verified (RFC 9449 §4.3),
+    /// in order: a token request with a valid proof (and, when the authorization request carried
+    /// <c>dpop_jkt</c>, a proof of that key) is answered <c>token_type=DPoP</c>.
+    /// </summary>
+    public IReadOnlyList<string> ProofThumbprints => [.. _proofThumbprints];
+
     /// <summary>Every token set issued, in order.</summary>
     public IReadOnlyList<IssuedTokenSet> IssuedTokens => [.. _issued];
 
@@ -152,6 +163,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         app.MapPost(LoginPath, login);
         app.MapPost(ConsentPath, consent);
         app.MapPost(TokenPath, token);
+        app.MapGet(ApiPath, () => Results.Text("ok"));
         app.MapPost(DeviceAuthorizationPath, () => OAuthError("unsupported_grant_type", "this server only serves the authorization code flow"));
         await app.StartAsync();
 
@@ -196,6 +208,73 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>
+    /// Verifies an RFC 9449 §4.3 proof: a <c>dpop+jwt</c> signed ES256 by the P-256 <c>jwk</c> in its
+    /// header, with a <c>jti</c>, <c>iat</c>, and <c>htm</c>/<c>htu</c> equal to <paramref name="method"/> and
+    /// <paramref name="target"/> (without query). Gives the key's RFC 7638 thumbprint and the claims.
+    /// </summary>
+    public static bool TryVerifyProof(string proof, string method, Uri target, out string thumbprint, out Dictionary<string, string> claims)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        ArgumentNullException.ThrowIfNull(target);
+        thumbprint = string.Empty;
+        claims = new Dictionary<string, string>(StringComparer.Ordinal);
+        var parts = proof.Split('.');
+        if (parts.Length != 3)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var header = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[0]));
+            using var payload = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[1]));
+            var h = header.RootElement;
+            if (h.GetProperty("typ").GetString() != "dpop+jwt" || h.GetProperty("alg").GetString() != "ES256")
+            {
+                return false;
+            }
+
+            var jwk = h.GetProperty("jwk");
+            if (jwk.GetProperty("kty").GetString() != "EC" || jwk.GetProperty("crv").GetString() != "P-256" || jwk.TryGetProperty("d", out _))
+            {
+                return false;
+            }
+
+            var x = jwk.GetProperty("x").GetString()!;
+            var y = jwk.GetProperty("y").GetString()!;
+            using var key = ECDsa.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = WebEncoders.Base64UrlDecode(x), Y = WebEncoders.Base64UrlDecode(y) },
+            });
+            if (!key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), WebEncoders.Base64UrlDecode(parts[2]), HashAlgorithmName.SHA256))
+            {
+                return false;
+            }
+
+            foreach (var claim in payload.RootElement.EnumerateObject())
+            {
+                claims[claim.Name] = claim.Value.ValueKind == JsonValueKind.String ? claim.Value.GetString()! : claim.Value.GetRawText();
+            }
+
+            if (!claims.ContainsKey("jti") || !claims.ContainsKey("iat")
+                || claims.GetValueOrDefault("htm") != method
+                || claims.GetValueOrDefault("htu") != target.GetLeftPart(UriPartial.Path))
+            {
+                return false;
+            }
+
+            // RFC 7638 §3.2: the required members in lexicographic order, no whitespace.
+            thumbprint = WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or CryptographicException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))).</summary>
     public static string CodeChallengeS256(string codeVerifier) =>
@@ -284,7 +363,8 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
             state,
             query["nonce"].ToString() is { Length: > 0 } nonce ? nonce : null,
             query["code_challenge"].ToString(),
-            query["scope"].ToString());
+            query["scope"].ToString(),
+            query["dpop_jkt"].ToString() is { Length: > 0 } jkt ? jkt : null);
         _pending[pending.Transaction] = pending;
         return LoginPage(pending, error: null);
     }
@@ -328,7 +408,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         }
 
         var code = NewSecret();
-        _codes[code] = new IssuedCode(pending.RedirectUri, pending.CodeChallenge, pending.Scope, pending.Nonce);
+        _codes[code] = new IssuedCode(pending.RedirectUri, pending.CodeChallenge, pending.Scope, pending.Nonce, pending.DPoPJkt);
         var parameters = new Dictionary<string, string?>();
         if (!OmitCode)
         {
@@ -373,7 +453,21 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
                     return Record(new TokenRequestRecord(grantType, clientId, redirectMatches, pkce, "invalid_grant"), OAuthError("invalid_grant", redirectMatches ? "PKCE verification failed" : "redirect_uri differs"));
                 }
 
-                return Record(new TokenRequestRecord(grantType, clientId, true, true, null), IssueTokens(issued, withIdToken: true));
+                // RFC 9449 §4.3, §10: a proof, when sent, must verify and, for a code bound with dpop_jkt, be of that key.
+                var dpop = context.Request.Headers["DPoP"];
+                string? thumbprint = null;
+                if (dpop.Count > 0 || issued.DPoPJkt is not null)
+                {
+                    if (dpop.Count != 1 || !TryVerifyProof(dpop.ToString(), HttpMethods.Post, TokenEndpoint, out thumbprint, out _)
+                        || (issued.DPoPJkt is not null && thumbprint != issued.DPoPJkt))
+                    {
+                        return Record(new TokenRequestRecord(grantType, clientId, true, true, "invalid_dpop_proof"), OAuthError("invalid_dpop_proof", "no valid proof of the code's key"));
+                    }
+
+                    _proofThumbprints.Enqueue(thumbprint!);
+                }
+
+                return Record(new TokenRequestRecord(grantType, clientId, true, true, null), IssueTokens(issued, withIdToken: true, dpop: thumbprint is not null));
 
             case "refresh_token":
                 // Rotated: the old refresh token is spent.
@@ -399,7 +493,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         return result;
     }
 
-    private IResult IssueTokens(IssuedCode grant, bool withIdToken)
+    private IResult IssueTokens(IssuedCode grant, bool withIdToken, bool dpop = false)
     {
         var scopes = grant.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var idToken = withIdToken && scopes.Contains("openid", StringComparer.Ordinal) ? IdToken(grant.Nonce) : null;
@@ -409,7 +503,7 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         var body = new Dictionary<string, object>
         {
             ["access_token"] = tokens.AccessToken,
-            ["token_type"] = "Bearer",
+            ["token_type"] = dpop ? "DPoP" : "Bearer",
             ["expires_in"] = AccessTokenLifetimeSeconds,
             ["refresh_token"] = tokens.RefreshToken,
             ["scope"] = grant.Scope,
@@ -573,8 +667,10 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         Consent,
     }
 
-    private sealed class PendingAuthorization(string transaction, string csrf, Uri redirectUri, string state, string? nonce, string codeChallenge, string scope)
+    private sealed class PendingAuthorization(string transaction, string csrf, Uri redirectUri, string state, string? nonce, string codeChallenge, string scope, string? dpopJkt)
     {
+        public string? DPoPJkt { get; } = dpopJkt;
+
         public string Transaction { get; } = transaction;
 
         public string Csrf { get; set; } = csrf;
@@ -592,5 +688,5 @@ internal sealed class LoopbackAuthorizationServer : IAsyncDisposable
         public Stage Stage { get; set; } = Stage.Login;
     }
 
-    private sealed record IssuedCode(Uri RedirectUri, string CodeChallenge, string Scope, string? Nonce);
+    private sealed record IssuedCode(Uri RedirectUri, string CodeChallenge, string Scope, string? Nonce, string? DPoPJkt);
 }

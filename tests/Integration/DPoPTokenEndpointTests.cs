@@ -195,7 +195,7 @@ public sealed class DPoPTokenEndpointTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Refresh_DPoPBoundTokensWhileDPoPIsOff_SignInRequiredAndNothingSent()
+    public async Task Refresh_DPoPBoundTokensWhileDPoPIsOff_SignInRequiredDPoPSettingChangedAndNothingSent()
     {
         await using var host = AuthTestHost.Start(o => o.BackchannelMaxRetryAttempts = 0);
         var server = Serve(host);
@@ -211,7 +211,7 @@ public sealed class DPoPTokenEndpointTests
 
         var failure = await Assert.ThrowsAsync<SignInRequiredException>(async () => await host.Session.GetAccessTokenAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(SignInRequiredReason.TokenStoreUnreadable, failure.Reason);
+        Assert.Equal(SignInRequiredReason.DPoPSettingChanged, failure.Reason);
         Assert.Equal(0, host.TokenCalls);
         Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 55);
     }

@@ -171,8 +171,9 @@ public sealed class BrowserSignInTests : IDisposable
         Assert.NotNull(TestBrowser.AuthorizationUrlIn(run.Lines[1]));
         Assert.Matches(@"^1\. Signed in with the browser \(authorization code with PKCE; approved by the demo server at once, AUTHHANDLER_DEMO_AUTO_APPROVE\) after \d+\.\d s", run.Lines[2]);
         Assert.StartsWith("5. ", run.Lines[6], StringComparison.Ordinal);
-        Assert.StartsWith("Demo complete in ", run.Lines[7], StringComparison.Ordinal);
-        Assert.Equal(8, run.Lines.Length);
+        Assert.StartsWith("The tokens were DPoP-bound (key jkt=", run.Lines[7], StringComparison.Ordinal);
+        Assert.StartsWith("Demo complete in ", run.Lines[8], StringComparison.Ordinal);
+        Assert.Equal(9, run.Lines.Length);
     }
 
     [Fact]

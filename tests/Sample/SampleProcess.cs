@@ -8,13 +8,21 @@ namespace AuthHandler.Tests.Sample;
 /// a configuration directory of its own (so no run reads or writes the user's remembered server),
 /// no D-Bus session bus (so no run reads or writes the user's keyring),
 /// and a time limit after which the whole process tree is killed. Every run is checked for leaks:
-/// no output may contain <see cref="SecretMarker"/>, which every token and code in these tests holds.
+/// no output may contain <see cref="SecretMarker"/>, which every token and code in these tests holds,
+/// nor the start of a stored DPoP key (<see cref="StoredDPoPKeyPrefix"/>), whatever the key.
 /// </summary>
 internal static class SampleProcess
 {
     public const string SecretMarker = "xLEAKx";
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How every stored DPoP key begins (TokenSet.DPoPKey: PKCS#8 of a P-256 key, base64url): the
+    /// DER header and algorithm identifiers, the same for every such key, so a run is checked for
+    /// a leaked key even when its token store is gone (the demo's).
+    /// </summary>
+    public static string StoredDPoPKeyPrefix { get; } = DPoPKeyPrefix();
 
     /// <summary>The sample's build output, copied beside the tests by the project reference.</summary>
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "ApiClient.dll");
@@ -81,6 +89,8 @@ internal static class SampleProcess
         var run = new SampleRun(process.ExitCode, await stdout, await stderr, Stopwatch.GetElapsedTime(started));
         Assert.False(run.Stdout.Contains(SecretMarker, StringComparison.Ordinal), $"A token or code reached standard output:\n{run}");
         Assert.False(run.Stderr.Contains(SecretMarker, StringComparison.Ordinal), $"A token or code reached standard error:\n{run}");
+        Assert.False(run.Stdout.Contains(StoredDPoPKeyPrefix, StringComparison.Ordinal), $"A DPoP private key reached standard output:\n{run}");
+        Assert.False(run.Stderr.Contains(StoredDPoPKeyPrefix, StringComparison.Ordinal), $"A DPoP private key reached standard error:\n{run}");
         return run;
     }
 
@@ -153,6 +163,15 @@ internal static class SampleProcess
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
         process.StandardInput.Close();
         return process;
+    }
+
+    private static string DPoPKeyPrefix()
+    {
+        using var key = AuthHandler.Protocol.DPoP.Internal.DPoPKey.Create();
+        var stored = key.ExportPrivateKey();
+
+        // 27 DER bytes (SEQUENCE, version, the id-ecPublicKey and P-256 OIDs) are 36 base64 characters.
+        return stored[..36];
     }
 
     private static string FindDotnetHost()

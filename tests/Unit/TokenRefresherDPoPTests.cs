@@ -74,7 +74,7 @@ public sealed class TokenRefresherDPoPTests
     }
 
     [Fact]
-    public async Task RefreshAsync_DPoPBoundTokensWhileDPoPIsOff_SignInRequiredAndNothingPresented()
+    public async Task RefreshAsync_DPoPBoundTokensWhileDPoPIsOff_SignInRequiredDPoPSettingChangedAndNothingPresented()
     {
         var fixture = new RefreshFixture(dpop: false);
         using var key = DPoPKey.Create();
@@ -82,21 +82,21 @@ public sealed class TokenRefresherDPoPTests
 
         var outcome = await fixture.RefreshAsync(snapshot);
 
-        Assert.Equal(SignInRequiredReason.TokenStoreUnreadable, outcome.SignedOutReason);
+        Assert.Equal(SignInRequiredReason.DPoPSettingChanged, outcome.SignedOutReason);
         Assert.Empty(fixture.Endpoint.Presented);
         Assert.Equal("refresh-1", fixture.Stored!.RefreshToken);
         Assert.Contains(fixture.Logger.Collector.GetSnapshot(), r => r.Id.Id == 55);
     }
 
     [Fact]
-    public async Task RefreshAsync_DPoPTypeWithoutAKey_SignInRequiredAndNothingPresented()
+    public async Task RefreshAsync_DPoPTypeWithoutAKey_SignInRequiredDPoPSettingChangedAndNothingPresented()
     {
         var fixture = new RefreshFixture(dpop: true);
         var snapshot = fixture.SignedIn(Bound(key: null));
 
         var outcome = await fixture.RefreshAsync(snapshot);
 
-        Assert.Equal(SignInRequiredReason.TokenStoreUnreadable, outcome.SignedOutReason);
+        Assert.Equal(SignInRequiredReason.DPoPSettingChanged, outcome.SignedOutReason);
         Assert.Empty(fixture.Endpoint.Presented);
         Assert.Contains(fixture.Logger.Collector.GetSnapshot(), r => r.Id.Id == 56);
     }

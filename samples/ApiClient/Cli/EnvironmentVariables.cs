@@ -11,6 +11,7 @@ internal static class EnvironmentVariables
     public const string TokenEndpoint = "AUTHHANDLER_TOKEN_ENDPOINT";
     public const string DeviceEndpoint = "AUTHHANDLER_DEVICE_ENDPOINT";
     public const string RevocationEndpoint = "AUTHHANDLER_REVOCATION_ENDPOINT";
+    public const string DPoP = "AUTHHANDLER_DPOP";
     public const string Json = "AUTHHANDLER_JSON";
     public const string NoColor = "AUTHHANDLER_NO_COLOR";
     public const string Verbose = "AUTHHANDLER_VERBOSE";
@@ -35,6 +36,7 @@ internal static class EnvironmentVariables
           AUTHHANDLER_TOKEN_ENDPOINT       --token-endpoint
           AUTHHANDLER_DEVICE_ENDPOINT      --device-endpoint
           AUTHHANDLER_REVOCATION_ENDPOINT  --revocation-endpoint
+          AUTHHANDLER_DPOP=1               --dpop (0 turns off a remembered --dpop)
           AUTHHANDLER_JSON=1               --json
           AUTHHANDLER_NO_COLOR=1, NO_COLOR --no-color
           AUTHHANDLER_VERBOSE=1            --verbose
@@ -51,4 +53,8 @@ internal static class EnvironmentVariables
     /// <summary>True for 1, true, yes, on (any case).</summary>
     public static bool IsSet(string name) =>
         Get(name)?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES" or "ON";
+
+    /// <summary>True for 0, false, no, off (any case): set, and saying no.</summary>
+    public static bool IsUnset(string name) =>
+        Get(name)?.Trim().ToUpperInvariant() is "0" or "FALSE" or "NO" or "OFF";
 }

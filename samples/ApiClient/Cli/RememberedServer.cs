@@ -21,4 +21,8 @@ internal sealed record RememberedServer
     public string? DeviceEndpoint { get; init; }
 
     public string? RevocationEndpoint { get; init; }
+
+    /// <summary>Whether login asked for DPoP-bound tokens (<c>--dpop</c>); later commands then send proofs too.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("dpop")]
+    public bool? DPoP { get; init; }
 }

@@ -57,6 +57,11 @@ internal sealed class ServerOptions
         HelpName = "URL",
     };
 
+    public Option<bool> DPoP { get; } = new("--dpop")
+    {
+        Description = "Ask for DPoP-bound tokens (RFC 9449): a key pair made at sign-in and kept with the tokens signs a proof for every token and API request, and the API gets 'Authorization: DPoP'. Set at login; remembered for call, status and logout. [env: AUTHHANDLER_DPOP=1 (or 0)]",
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Authority);
@@ -67,6 +72,7 @@ internal sealed class ServerOptions
         command.Add(TokenEndpoint);
         command.Add(DeviceEndpoint);
         command.Add(RevocationEndpoint);
+        command.Add(DPoP);
     }
 
     /// <summary>
@@ -86,8 +92,9 @@ internal sealed class ServerOptions
         var tokenEndpoint = Value(parseResult, TokenEndpoint, EnvironmentVariables.TokenEndpoint);
         var deviceEndpoint = Value(parseResult, DeviceEndpoint, EnvironmentVariables.DeviceEndpoint);
         var revocationEndpoint = Value(parseResult, RevocationEndpoint, EnvironmentVariables.RevocationEndpoint);
+        var dpop = Flag(parseResult, DPoP, EnvironmentVariables.DPoP);
 
-        if (authority is null || clientId is null || scope is null || store is null || tokenEndpoint is null || deviceEndpoint is null || revocationEndpoint is null)
+        if (authority is null || clientId is null || scope is null || store is null || tokenEndpoint is null || deviceEndpoint is null || revocationEndpoint is null || dpop is null)
         {
             // What was remembered belongs to one server and client: the client id is used only
             // with that server, and the scope, store and endpoints only with that server and client,
@@ -106,6 +113,7 @@ internal sealed class ServerOptions
                         tokenEndpoint ??= FromFile(remembered.TokenEndpoint, "token_endpoint");
                         deviceEndpoint ??= FromFile(remembered.DeviceEndpoint, "device_endpoint");
                         revocationEndpoint ??= FromFile(remembered.RevocationEndpoint, "revocation_endpoint");
+                        dpop ??= remembered.DPoP;
                     }
                 }
             }
@@ -136,6 +144,8 @@ internal sealed class ServerOptions
             TokenEndpoint = Endpoint(tokenEndpoint, ref error),
             DeviceEndpoint = Endpoint(deviceEndpoint, ref error),
             RevocationEndpoint = Endpoint(revocationEndpoint, ref error),
+            DPoP = dpop ?? false,
+            DPoPFromCommandLine = parseResult.GetValue(DPoP),
             FromCommandLine = new[] { authority, clientId, scope, store }
                 .Where(setting => setting is { FromCommandLine: true })
                 .Select(setting => setting!.Value.Origin)
@@ -188,6 +198,17 @@ internal sealed class ServerOptions
         }
 
         return EnvironmentVariables.Get(variable) is { } fromEnvironment ? new Setting(fromEnvironment, variable, FromCommandLine: false) : null;
+    }
+
+    /// <summary>The flag when given; else its variable (1/true/yes/on, or 0/false/no/off); else null (what login remembered, then off).</summary>
+    private static bool? Flag(ParseResult parseResult, Option<bool> option, string variable)
+    {
+        if (parseResult.GetValue(option))
+        {
+            return true;
+        }
+
+        return EnvironmentVariables.IsSet(variable) ? true : EnvironmentVariables.IsUnset(variable) ? false : null;
     }
 
     private static Uri? Endpoint(Setting? setting, ref string? error)

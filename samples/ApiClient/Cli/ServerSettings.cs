@@ -25,6 +25,12 @@ internal sealed record ServerSettings
 
     public Uri? RevocationEndpoint { get; init; }
 
+    /// <summary>Whether the session asks for DPoP-bound tokens (--dpop, AUTHHANDLER_DPOP, or what login remembered).</summary>
+    public bool DPoP { get; init; }
+
+    /// <summary>Whether --dpop was on this command line, so the login command in a hint repeats it.</summary>
+    public bool DPoPFromCommandLine { get; init; }
+
     /// <summary>The options among --authority, --client-id, --scope and --store that this command line gave.</summary>
     public IReadOnlySet<string> FromCommandLine { get; init; } = new HashSet<string>();
 
@@ -38,6 +44,7 @@ internal sealed record ServerSettings
         TokenEndpoint = TokenEndpoint?.AbsoluteUri,
         DeviceEndpoint = DeviceEndpoint?.AbsoluteUri,
         RevocationEndpoint = RevocationEndpoint?.AbsoluteUri,
+        DPoP = DPoP ? true : null,
     };
 
     /// <summary>
@@ -52,6 +59,11 @@ internal sealed record ServerSettings
         Append(command, "--client-id", ClientId);
         Append(command, "--scope", Scope);
         Append(command, "--store", StoreDirectory);
+        if (DPoP && DPoPFromCommandLine)
+        {
+            command.Append(" --dpop");
+        }
+
         return command.ToString();
     }
 

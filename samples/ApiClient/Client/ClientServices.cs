@@ -58,6 +58,10 @@ internal static class ClientServices
             // once between them. A token file found there from before is imported into the
             // credential store once, then removed.
             options.StorageDirectory = server.StoreDirectory;
+
+            // DPoP (RFC 9449): a key pair made at sign-in, kept with the tokens; every token and API
+            // request carries a proof signed with it, so a copied token is worth nothing without the key.
+            options.DPoP.Enabled = server.DPoP;
             configure?.Invoke(options);
         });
         if (platformStore)
@@ -65,6 +69,13 @@ internal static class ClientServices
             // The Secret Service (D-Bus), the Keychain or DPAPI; without one (no session bus, as
             // over SSH or in CI) the owner-only file, and `status` says which and why.
             session.UsePlatformTokenStore();
+            session.UseTokenStore(provider => new InspectedTokenStore(provider.GetRequiredKeyedService<CredentialTokenStore>(ClientName)));
+        }
+        else
+        {
+            // The owner-only file, with the lock the library pairs it with (other processes sharing the directory).
+            session.UseTokenStore(_ => new InspectedTokenStore(new FileTokenStore(server.StoreDirectory)));
+            session.UseRefreshLock(provider => new FileRefreshLock(server.StoreDirectory, provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DeviceAuthOptions>>().Get(ClientName).RefreshLockTimeout));
         }
 
         if (apiBaseAddress is not null)
@@ -75,6 +86,10 @@ internal static class ClientServices
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
+    /// <summary>The thumbprint of the DPoP key of the tokens the session last read from its store; null: bearer tokens.</summary>
+    public static string? StoredDPoPThumbprint(IServiceProvider provider) =>
+        provider.GetRequiredKeyedService<ITokenStore>(ClientName) is InspectedTokenStore store ? store.LastReadThumbprint : null;
+
     public static DeviceAuthSession Session(IServiceProvider provider) =>
         provider.GetRequiredKeyedService<DeviceAuthSession>(ClientName);
 
@@ -83,7 +98,7 @@ internal static class ClientServices
     /// a plain file store (the demo). Asks the credential store whether it can be used, reads no token.
     /// </summary>
     public static async ValueTask<TokenStorageLocation?> StorageLocationAsync(IServiceProvider provider, CancellationToken cancellationToken) =>
-        provider.GetKeyedService<ITokenStore>(ClientName) is CredentialTokenStore store
+        provider.GetKeyedService<CredentialTokenStore>(ClientName) is { } store
             ? await store.GetLocationAsync(cancellationToken)
             : null;
 }

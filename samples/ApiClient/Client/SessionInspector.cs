@@ -8,7 +8,8 @@ namespace ApiClient.Client;
 internal static class SessionInspector
 {
     /// <param name="storage">Where the tokens are kept (<see cref="ClientServices.StorageLocationAsync"/>); null: in the store directory's file.</param>
-    public static async Task<SessionReport> ReportAsync(ServerSettings server, IDeviceAuthSession session, TokenStorageLocation? storage, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="provider">The command's services: the store notes whether what the session read is DPoP-bound (<see cref="ClientServices.StoredDPoPThumbprint"/>).</param>
+    public static async Task<SessionReport> ReportAsync(ServerSettings server, IDeviceAuthSession session, TokenStorageLocation? storage, IServiceProvider provider, TimeProvider time, CancellationToken cancellationToken)
     {
         // Read from the token store, never the network; null when nothing is stored or the user signed out.
         SignedInAccount? account;
@@ -49,6 +50,10 @@ internal static class SessionInspector
             AccessTokenExpiresAt = account?.AccessTokenExpiresAt,
             HasRefreshToken = account?.HasRefreshToken ?? false,
             RefreshTokenExpiresAt = account?.RefreshTokenExpiresAt,
+
+            // The key's public thumbprint only; the stored key is a secret like the refresh token.
+            DPoPThumbprint = account is null ? null : ClientServices.StoredDPoPThumbprint(provider),
+            DPoPRequested = server.DPoP,
             StoreDirectory = account is null ? null : server.StoreDirectory,
             Storage = storage,
             Problem = problem,

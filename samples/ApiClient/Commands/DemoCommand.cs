@@ -14,7 +14,8 @@ internal static class DemoCommand
         client registered with AddHttpClient<T>().AddDeviceAuthHandler() that 1. signs in with the device flow,
         2. calls the API with the device headers, 3. lets the access token expire and refreshes it once,
         4. sends a burst of concurrent calls after the server invalidates the token (one refresh for all), and
-        5. sees the refresh token revoked: the sign-in-required signal and a clean signed-out state. No network, no set-up.
+        5. sees the refresh token revoked: the sign-in-required signal and a clean signed-out state. The tokens are
+        DPoP-bound (RFC 9449), as with login --dpop, and the server checks every proof. No network, no set-up.
         `demo --browser` signs in with the browser instead (the embedded server's Approve/Deny page).
         With a command, works against a real authorization server.
         """;

@@ -63,7 +63,7 @@ internal static class LoginCommand
             var session = ClientServices.Session(provider);
             await signIn.RunAsync(session, hint: null, codeShown, TimeProvider.System, cancellationToken);
             var storage = await ClientServices.StorageLocationAsync(provider, cancellationToken);
-            reporter.SignedIn(await SessionInspector.ReportAsync(server, session, storage, TimeProvider.System, cancellationToken));
+            reporter.SignedIn(await SessionInspector.ReportAsync(server, session, storage, provider, TimeProvider.System, cancellationToken));
         }
 
         if (RememberedConfig.Save(server.ToRemembered()) is { } warning)

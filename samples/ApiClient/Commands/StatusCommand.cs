@@ -22,7 +22,7 @@ internal static class StatusCommand
         {
             // The session reads its own store entry (found by authority, client id and scopes).
             var storage = await ClientServices.StorageLocationAsync(provider, cancellationToken);
-            var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), storage, TimeProvider.System, cancellationToken);
+            var report = await SessionInspector.ReportAsync(server, ClientServices.Session(provider), storage, provider, TimeProvider.System, cancellationToken);
             reporter.Status(report);
             return report.SignedIn ? ExitCodes.Success : ExitCodes.SignInRequired;
         }

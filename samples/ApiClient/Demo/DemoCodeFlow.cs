@@ -15,7 +15,8 @@ namespace ApiClient.Demo;
 /// issuer (RFC 9207 <c>iss</c>). <c>GET /authorize</c> shows a small page with Approve and Deny
 /// (a form POST carrying a one-time CSRF value, which also names the pending request); the answer
 /// is a 302 to the redirect URI. The code is redeemed once, with the same redirect URI and the PKCE
-/// verifier, for the same kind of tokens as the device flow (rotation and revocation unchanged).
+/// verifier, for the same kind of tokens as the device flow (rotation and revocation unchanged); a
+/// code requested with <c>dpop_jkt</c> (RFC 9449 §10) only with a DPoP proof by that key.
 /// </summary>
 internal sealed partial class DemoServer
 {
@@ -74,7 +75,8 @@ internal sealed partial class DemoServer
             return;
         }
 
-        var request = new AuthorizationRequest(redirectUri, state, challenge, _time.GetUtcNow() + PageLifetime);
+        var dpopJkt = query["dpop_jkt"].ToString();
+        var request = new AuthorizationRequest(redirectUri, state, challenge, dpopJkt.Length > 0 ? dpopJkt : null, _time.GetUtcNow() + PageLifetime);
         if (_settings.AutoApprove)
         {
             // The demo-only switch: approved at once, as if the user had pressed Approve.
@@ -126,7 +128,7 @@ internal sealed partial class DemoServer
         Redirect(context, request.RedirectUri, new() { ["code"] = code, ["state"] = request.State });
     }
 
-    private async Task RedeemAuthorizationCodeAsync(HttpContext context, IFormCollection form, DateTimeOffset now)
+    private async Task RedeemAuthorizationCodeAsync(HttpContext context, IFormCollection form, DateTimeOffset now, string? jkt)
     {
         // Single use (RFC 6749 §4.1.2): removed on the first attempt, whatever its outcome.
         if (!_authorizationCodes.TryRemove(form["code"].ToString(), out var issued) || now >= issued.ExpiresAt)
@@ -151,8 +153,15 @@ internal sealed partial class DemoServer
             return;
         }
 
+        // RFC 9449 §10: a code bound to a key (dpop_jkt) is redeemed only with a proof by that key.
+        if (issued.Request.DPoPThumbprint is { } bound && bound != jkt)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, "invalid_dpop_proof", "The authorization code is bound to another DPoP key.");
+            return;
+        }
+
         Interlocked.Increment(ref _redeemedAuthorizationCodes);
-        await IssueTokensAsync(context, now, _settings.AccessTokenLifetime);
+        await IssueTokensAsync(context, now, _settings.AccessTokenLifetime, jkt);
     }
 
     /// <summary>RFC 8252 §7.3 and §8.3: http on 127.0.0.1 or [::1] (any port), no fragment.</summary>
@@ -198,5 +207,5 @@ internal sealed partial class DemoServer
     }
 
     /// <summary>A validated authorization request, waiting for the user or for its code's redemption.</summary>
-    private sealed record AuthorizationRequest(Uri RedirectUri, string State, string CodeChallenge, DateTimeOffset ExpiresAt);
+    private sealed record AuthorizationRequest(Uri RedirectUri, string State, string CodeChallenge, string? DPoPThumbprint, DateTimeOffset ExpiresAt);
 }

@@ -17,6 +17,9 @@ namespace ApiClient.Demo;
 /// couple of seconds, refresh-token rotation with reuse rejected (RFC 9700 §4.14), revocation
 /// (RFC 7009), and an API that accepts only currently valid access tokens and echoes the device
 /// headers it received. It can invalidate tokens on demand, and counts refreshes.
+/// DPoP (RFC 9449): a token request with a valid proof gets tokens bound to the proof's key
+/// (<c>token_type=DPoP</c>), which the API then accepts only as <c>Authorization: DPoP</c> with a
+/// valid proof by the same key; the API asks once for a nonce (<c>use_dpop_nonce</c>).
 /// </summary>
 internal sealed partial class DemoServer : IAsyncDisposable
 {
@@ -36,13 +39,19 @@ internal sealed partial class DemoServer : IAsyncDisposable
     private static readonly string[] GrantTypes = [DeviceCodeGrantType, "refresh_token", AuthorizationCodeGrantType];
     private static readonly string[] Scopes = Scope.Split(' ');
     private static readonly string[] ClientAuthenticationMethods = ["none"];
+    private static readonly string[] DPoPAlgorithms = ["ES256"];
 
     private readonly WebApplication _app;
     private readonly DemoServerSettings _settings;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, PendingDeviceCode> _deviceCodes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _refreshTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuedToken> _accessTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuedToken> _refreshTokens = new(StringComparer.Ordinal);
+    private readonly DPoPProofValidator _proofs;
+
+    /// <summary>The nonce the API demands in DPoP proofs (RFC 9449 §9): one for the server's life, so the client meets it once.</summary>
+    private readonly string _apiNonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    private int _nonceChallenges;
     private int _refreshes;
     private int _apiCalls;
     private int _rejectedApiCalls;
@@ -52,6 +61,7 @@ internal sealed partial class DemoServer : IAsyncDisposable
         _app = app;
         _settings = settings;
         _time = time;
+        _proofs = new DPoPProofValidator(time);
     }
 
     /// <summary>Gets the server's base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
@@ -66,8 +76,17 @@ internal sealed partial class DemoServer : IAsyncDisposable
     /// <summary>Gets how many requests reached the API.</summary>
     public int ApiCalls => Volatile.Read(ref _apiCalls);
 
-    /// <summary>Gets how many API requests were answered 401.</summary>
+    /// <summary>Gets how many API requests were answered 401 (not counting the nonce challenges).</summary>
     public int RejectedApiCalls => Volatile.Read(ref _rejectedApiCalls);
+
+    /// <summary>Gets how many DPoP proofs (token and API requests) passed every check.</summary>
+    public int VerifiedProofs => _proofs.Verified;
+
+    /// <summary>Gets how many API requests were answered <c>use_dpop_nonce</c>.</summary>
+    public int NonceChallenges => Volatile.Read(ref _nonceChallenges);
+
+    /// <summary>Gets the RFC 7638 thumbprint of the key the last tokens were issued to; null: bearer tokens.</summary>
+    public string? LastBoundThumbprint { get; private set; }
 
     public static async Task<DemoServer> StartAsync(DemoServerSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -132,6 +151,7 @@ internal sealed partial class DemoServer : IAsyncDisposable
         ["grant_types_supported"] = GrantTypes,
         ["scopes_supported"] = Scopes,
         ["token_endpoint_auth_methods_supported"] = ClientAuthenticationMethods,
+        ["dpop_signing_alg_values_supported"] = DPoPAlgorithms,
     });
 
     private async Task DeviceAuthorizationAsync(HttpContext context)
@@ -177,6 +197,18 @@ internal sealed partial class DemoServer : IAsyncDisposable
             return;
         }
 
+        // RFC 9449 §5: a proof, when sent, must be valid; the tokens are then bound to its key.
+        string? jkt = null;
+        if (context.Request.Headers.ContainsKey("DPoP"))
+        {
+            jkt = _proofs.Validate(context.Request, accessToken: null, nonce: null, out var problem);
+            if (jkt is null)
+            {
+                await Error(context, StatusCodes.Status400BadRequest, "invalid_dpop_proof", "The DPoP proof is not valid: " + problem + ".");
+                return;
+            }
+        }
+
         var now = _time.GetUtcNow();
         switch (form["grant_type"].ToString())
         {
@@ -196,7 +228,7 @@ internal sealed partial class DemoServer : IAsyncDisposable
                 }
                 else if (_deviceCodes.TryRemove(deviceCode, out _))
                 {
-                    await IssueTokensAsync(context, now, _settings.AccessTokenLifetime);
+                    await IssueTokensAsync(context, now, _settings.AccessTokenLifetime, jkt);
                 }
                 else
                 {
@@ -207,19 +239,27 @@ internal sealed partial class DemoServer : IAsyncDisposable
                 break;
 
             case "refresh_token":
+                // A bound refresh token (a public client's, RFC 9449 §5) is redeemed only with a proof by its key.
+                var refreshToken = form["refresh_token"].ToString();
+                if (_refreshTokens.TryGetValue(refreshToken, out var issued) && issued.Thumbprint is not null && issued.Thumbprint != jkt)
+                {
+                    await Error(context, StatusCodes.Status400BadRequest, "invalid_dpop_proof", "The refresh token is DPoP-bound: a proof by its key is required.");
+                    return;
+                }
+
                 // Rotation: each refresh token works once; a reused (or revoked) one is rejected.
-                if (!_refreshTokens.TryRemove(form["refresh_token"].ToString(), out _))
+                if (!_refreshTokens.TryRemove(refreshToken, out issued))
                 {
                     await Error(context, StatusCodes.Status400BadRequest, "invalid_grant", "The refresh token was revoked or already used.");
                     return;
                 }
 
                 Interlocked.Increment(ref _refreshes);
-                await IssueTokensAsync(context, now, _settings.RefreshedAccessTokenLifetime);
+                await IssueTokensAsync(context, now, _settings.RefreshedAccessTokenLifetime, issued.Thumbprint);
                 break;
 
             case AuthorizationCodeGrantType:
-                await RedeemAuthorizationCodeAsync(context, form, now);
+                await RedeemAuthorizationCodeAsync(context, form, now, jkt);
                 break;
 
             default:
@@ -242,18 +282,42 @@ internal sealed partial class DemoServer : IAsyncDisposable
     private async Task ApiAsync(HttpContext context)
     {
         Interlocked.Increment(ref _apiCalls);
-        const string Bearer = "Bearer ";
         var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)
-            || !_accessTokens.TryGetValue(authorization[Bearer.Length..], out var expiresAt)
-            || expiresAt <= _time.GetUtcNow())
+        var space = authorization.IndexOf(' ', StringComparison.Ordinal);
+        var scheme = space > 0 ? authorization[..space] : authorization;
+        var token = space > 0 ? authorization[(space + 1)..] : string.Empty;
+        var dpop = string.Equals(scheme, "DPoP", StringComparison.OrdinalIgnoreCase);
+        var issued = _accessTokens.GetValueOrDefault(token);
+        if ((!dpop && !string.Equals(scheme, "Bearer", StringComparison.OrdinalIgnoreCase))
+            || issued is null
+            || issued.ExpiresAt <= _time.GetUtcNow()
+            || (issued.Thumbprint is not null && !dpop))
         {
-            Interlocked.Increment(ref _rejectedApiCalls);
-
-            // RFC 6750 §3.1: a refresh can fix an invalid_token.
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            // RFC 6750 §3.1 (RFC 9449 §7.1 for DPoP): a refresh can fix an invalid_token. A bound
+            // token sent as a bearer token is refused too (RFC 9449 §7.2), in the DPoP scheme.
+            await RejectAsync(context, dpop || issued?.Thumbprint is not null ? "DPoP" : "Bearer", "invalid_token");
             return;
+        }
+
+        if (dpop)
+        {
+            // The API's nonce (RFC 9449 §9): a proof without it is answered with it, once per client.
+            context.Response.Headers["DPoP-Nonce"] = _apiNonce;
+            var jkt = _proofs.Validate(context.Request, token, _apiNonce, out var problem);
+            if (jkt is null && problem == "the proof does not carry the server's nonce")
+            {
+                Interlocked.Increment(ref _nonceChallenges);
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "DPoP error=\"use_dpop_nonce\", algs=\"ES256\"";
+                return;
+            }
+
+            // A proof by another key (or none, or a broken one) does not make the token usable.
+            if (jkt is null || jkt != issued.Thumbprint)
+            {
+                await RejectAsync(context, "DPoP", "invalid_token");
+                return;
+            }
         }
 
         var deviceHeaders = context.Request.Headers
@@ -266,16 +330,28 @@ internal sealed partial class DemoServer : IAsyncDisposable
         });
     }
 
-    private Task IssueTokensAsync(HttpContext context, DateTimeOffset now, TimeSpan lifetime)
+    private Task RejectAsync(HttpContext context, string scheme, string error)
+    {
+        Interlocked.Increment(ref _rejectedApiCalls);
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = scheme == "DPoP"
+            ? $"DPoP error=\"{error}\", algs=\"ES256\""
+            : $"Bearer error=\"{error}\"";
+        return Task.CompletedTask;
+    }
+
+    /// <param name="thumbprint">The key the tokens are bound to (a valid proof came with the request); null: bearer tokens.</param>
+    private Task IssueTokensAsync(HttpContext context, DateTimeOffset now, TimeSpan lifetime, string? thumbprint)
     {
         var accessToken = NewSecret("at");
         var refreshToken = NewSecret("rt");
-        _accessTokens[accessToken] = now + lifetime;
-        _refreshTokens[refreshToken] = true;
+        _accessTokens[accessToken] = new IssuedToken(now + lifetime, thumbprint);
+        _refreshTokens[refreshToken] = new IssuedToken(DateTimeOffset.MaxValue, thumbprint);
+        LastBoundThumbprint = thumbprint;
         return Json(context, StatusCodes.Status200OK, new Dictionary<string, object>
         {
             ["access_token"] = accessToken,
-            ["token_type"] = "Bearer",
+            ["token_type"] = thumbprint is null ? "Bearer" : "DPoP",
             ["expires_in"] = (int)lifetime.TotalSeconds,
             ["refresh_token"] = refreshToken,
             ["scope"] = Scope,
@@ -304,6 +380,9 @@ internal sealed partial class DemoServer : IAsyncDisposable
 
     private static string NewSecret(string kind) =>
         SecretPrefix + kind + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>An issued token: until when, and the thumbprint of the key it is bound to (null: a bearer token).</summary>
+    private sealed record IssuedToken(DateTimeOffset ExpiresAt, string? Thumbprint);
 
     private static string NewUserCode()
     {

@@ -80,6 +80,9 @@ internal sealed class DemoStory
             Scope = DemoServer.Scope,
             StoreDirectory = store,
             StoreGiven = true,
+
+            // DPoP-bound tokens (RFC 9449), as login --dpop asks for: the server checks every proof.
+            DPoP = true,
         };
 
         // The same registration a real app makes: AddHttpClient<ProtectedApi>().AddDeviceAuthHandler(...),
@@ -135,7 +138,7 @@ internal sealed class DemoStory
                 await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", codeShown: null, _time, cancellationToken);
             }
 
-            var report = await SessionInspector.ReportAsync(serverSettings, session, storage: null, _time, cancellationToken);
+            var report = await SessionInspector.ReportAsync(serverSettings, session, storage: null, provider, _time, cancellationToken);
             _reporter.SignedIn(report);
             if (!report.SignedIn || !report.HasRefreshToken)
             {
@@ -145,6 +148,12 @@ internal sealed class DemoStory
             if (browserSignIn is not null && server.RedeemedAuthorizationCodes != 1)
             {
                 return Fail(1, $"the browser sign-in completed but the server redeemed {server.RedeemedAuthorizationCodes} authorization codes (expected 1).");
+            }
+
+            // The key the stored tokens are bound to (by its public thumbprint) is the one the server bound them to.
+            if (report.DPoPThumbprint is not { } thumbprint || thumbprint != server.LastBoundThumbprint || server.VerifiedProofs == 0)
+            {
+                return Fail(1, $"the tokens are not DPoP-bound to the stored key (stored: {report.DPoPThumbprint ?? "none"}, at the server: {server.LastBoundThumbprint ?? "none"}).");
             }
 
             var method = browserSignIn is null ? "the device flow"
@@ -217,6 +226,7 @@ internal sealed class DemoStory
             }
 
             _reporter.Step(5, $"The server revoked the refresh token; the next call got 401 and raised the sign-in-required signal ({signal.Reason}, {signal.Error ?? "no error code"}); the session state is {session.State}, the token store is empty, and a later call failed fast ({later.ReasonPhrase}) without reaching the API.");
+            _reporter.DemoDPoP(thumbprint, server.VerifiedProofs, server.NonceChallenges);
             return ExitCodes.Success;
         }
     }

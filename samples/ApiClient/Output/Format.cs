@@ -35,6 +35,15 @@ internal static class Format
         return string.Create(CultureInfo.InvariantCulture, $"{seconds / 60}:{seconds % 60:00}");
     }
 
+    /// <summary>"never", "once", "twice", "3 times".</summary>
+    public static string Times(int count) => count switch
+    {
+        0 => "never",
+        1 => "once",
+        2 => "twice",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{count} times"),
+    };
+
     public static string Seconds(TimeSpan duration) =>
         string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.0} s");
 }

@@ -37,6 +37,9 @@ internal sealed class JsonReporter : Reporter
     public override void DemoFinished(TimeSpan elapsed) =>
         Emit("demo_finished", new() { ["seconds"] = Math.Round(elapsed.TotalSeconds, 1) });
 
+    public override void DemoDPoP(string thumbprint, int verifiedProofs, int nonceChallenges) =>
+        Emit("dpop", new() { ["jkt"] = thumbprint, ["verified_proofs"] = verifiedProofs, ["nonce_challenges"] = nonceChallenges });
+
     public override async Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken)
     {
         var left = until - time.GetUtcNow();
@@ -126,6 +129,8 @@ internal sealed class JsonReporter : Reporter
         ["access_token_expired"] = report.AccessTokenExpiresAt is { } expires ? expires <= DateTimeOffset.UtcNow : null,
         ["has_refresh_token"] = report.HasRefreshToken,
         ["refresh_token_expires_at"] = report.RefreshTokenExpiresAt?.ToUniversalTime(),
+        ["token_type"] = report.SignedIn ? (report.DPoPThumbprint is null ? "Bearer" : "DPoP") : null,
+        ["dpop_jkt"] = report.DPoPThumbprint,
         ["store_directory"] = report.StoreDirectory,
         ["token_storage"] = report.Storage is { } storage
             ? new JsonObject

@@ -27,6 +27,9 @@ internal abstract class Reporter
 
     public abstract void DemoFinished(TimeSpan elapsed);
 
+    /// <summary>The demo's tokens were DPoP-bound to the key with <paramref name="thumbprint"/> (public; never the key).</summary>
+    public abstract void DemoDPoP(string thumbprint, int verifiedProofs, int nonceChallenges);
+
     /// <summary>Waits until <paramref name="until"/>, showing <paramref name="activity"/> with a countdown on a terminal.</summary>
     public abstract Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken);
 
@@ -77,6 +80,7 @@ internal abstract class Reporter
         SignInRequiredReason.TokenStoreUnreadable => "the token store cannot be read",
         SignInRequiredReason.SignInFailed => "the sign-in did not complete",
         SignInRequiredReason.RefreshAnswerLost => "the authorization server rejected a refresh token whose earlier redemption was never answered (a lost response)",
+        SignInRequiredReason.DPoPSettingChanged => "the stored tokens do not fit the DPoP setting (bound to a key while DPoP is off, or bearer tokens while it is on)",
         _ => "the session is signed out",
     };
 }

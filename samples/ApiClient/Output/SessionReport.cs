@@ -23,6 +23,12 @@ internal sealed record SessionReport
 
     public DateTimeOffset? RefreshTokenExpiresAt { get; init; }
 
+    /// <summary>The RFC 7638 thumbprint (public) of the key the stored tokens are bound to (DPoP, RFC 9449); null: bearer tokens.</summary>
+    public string? DPoPThumbprint { get; init; }
+
+    /// <summary>Whether this command asked for DPoP (--dpop, AUTHHANDLER_DPOP or remembered).</summary>
+    public bool DPoPRequested { get; init; }
+
     /// <summary>The directory of the token store (the library keeps the file name to itself).</summary>
     public string? StoreDirectory { get; init; }
 

@@ -45,6 +45,9 @@ internal sealed class TextReporter : Reporter
     public override void DemoFinished(TimeSpan elapsed) =>
         Out($"[bold]Demo complete[/] in {Format.Seconds(elapsed)}; no token value was printed and the temporary token store is gone.");
 
+    public override void DemoDPoP(string thumbprint, int verifiedProofs, int nonceChallenges) =>
+        Out($"The tokens were DPoP-bound (key jkt={E(thumbprint)}): every token and API request carried a proof, the server verified {verifiedProofs} of them, and the API asked for a nonce {Format.Times(nonceChallenges)}.");
+
     public override async Task PauseAsync(string activity, DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken)
     {
         if (_console is null)
@@ -115,7 +118,8 @@ internal sealed class TextReporter : Reporter
         var expiry = report.AccessTokenExpiresAt is { } expires
             ? $"; the access token expires at {Format.Instant(expires)} ({Format.Relative(expires, DateTimeOffset.UtcNow)})"
             : string.Empty;
-        Out($"[green]Signed in[/] to {E(report.Authority)} as client {E(report.ClientId)}{account}; scope: {E(report.Scope ?? "(none)")}{expiry}.");
+        var bound = report.DPoPThumbprint is { } jkt ? $"; the tokens are DPoP-bound (jkt {E(jkt)})" : string.Empty;
+        Out($"[green]Signed in[/] to {E(report.Authority)} as client {E(report.ClientId)}{account}; scope: {E(report.Scope ?? "(none)")}{expiry}{bound}.");
     }
 
     public override void Refreshed(RefreshedEventArgs arguments)
@@ -200,6 +204,15 @@ internal sealed class TextReporter : Reporter
         {
             Out($"  Stored in:     {E(report.StoreDirectory)}");
         }
+
+        // Only the key's public thumbprint, never the key.
+        Out(report.DPoPThumbprint is { } jkt
+            ? report.DPoPRequested
+                ? $"  Tokens:        DPoP-bound (jkt {E(jkt)}): each request carries a proof signed with the stored key"
+                : $"  Tokens:        DPoP-bound (jkt {E(jkt)}), but DPoP is off for this command, so call cannot use them: pass --dpop, or sign in again without it"
+            : report.DPoPRequested
+                ? $"  Tokens:        Bearer; DPoP is on, and the next sign-in ({E(CommandName.With("login"))}) makes DPoP-bound ones"
+                : "  Tokens:        Bearer");
     }
 
     public override void Error(string code, string message, int exitCode) => Err($"[red]{E(message)}[/]");

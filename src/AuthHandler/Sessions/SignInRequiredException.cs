@@ -56,6 +56,7 @@ public sealed class SignInRequiredException : Exception
         SignInRequiredReason.TokenStoreUnreadable => "the token store cannot be read",
         SignInRequiredReason.SignInFailed => "the sign-in did not complete",
         SignInRequiredReason.RefreshAnswerLost => "the authorization server rejected a refresh token whose earlier redemption was never answered (a lost response)",
+        SignInRequiredReason.DPoPSettingChanged => "the stored tokens do not fit the DPoP setting (bound to a key while DPoP is off, or bearer tokens while it is on)",
         _ => "the session is signed out",
     };
 }

@@ -32,4 +32,11 @@ public enum SignInRequiredReason
     /// sign-out caused by infrastructure rather than by the user or the server.
     /// </summary>
     RefreshAnswerLost,
+
+    /// <summary>
+    /// The stored tokens do not fit the session's DPoP setting (<see cref="DPoPOptions.Enabled"/>):
+    /// bound to a key (RFC 9449) while DPoP is off, or bearer tokens while it is on. They are kept
+    /// but not sent; a new sign-in makes tokens that fit, or the setting can be changed back.
+    /// </summary>
+    DPoPSettingChanged,
 }

@@ -132,7 +132,7 @@ internal static partial class Log
     [LoggerMessage(39, LogLevel.Warning, "The DPoP key bound to the tokens of client {ClientName} cannot be used ({Error}); the request is not sent, as the tokens cannot be sent without a valid proof")]
     public static partial void DPoPTokenNotSent(ILogger logger, string clientName, AuthHandler.Protocol.DPoP.Internal.DPoPKeyImportError error);
 
-    // Ids 50 and up: ids 37-49 are left to work in progress elsewhere, so merges do not collide.
+    // Ids 40-49 are free; the events below are numbered from 50 up.
     [LoggerMessage(57, LogLevel.Information, "Client {ClientName} opened the browser for sign-in and waits for its redirect on {RedirectUri} for up to {TimeoutSeconds} s")]
     public static partial void BrowserSignInWaiting(ILogger logger, string clientName, Uri redirectUri, long timeoutSeconds);
 

@@ -76,7 +76,7 @@ internal sealed class StoreReader
                 Log.DPoPTokensWhileDisabled(_logger, _name, Text.PrintableAscii(tokens.TokenType, 32), tokens.DPoPKey is not null);
             }
 
-            return Unusable("The stored tokens are DPoP-bound (RFC 9449) but DPoP.Enabled is off; sign in again, or turn DPoP.Enabled on.");
+            return Unusable(SignInRequiredReason.DPoPSettingChanged, "The stored tokens are DPoP-bound (RFC 9449) but DPoP.Enabled is off; sign in again, or turn DPoP.Enabled on.");
         }
 
         if (tokens.DPoPKey is null)
@@ -86,7 +86,7 @@ internal sealed class StoreReader
                 Log.DPoPTokensWithoutKey(_logger, _name, Text.PrintableAscii(tokens.TokenType, 32));
             }
 
-            return Unusable("The stored tokens have no DPoP key but DPoP.Enabled is on; sign in again.");
+            return Unusable(SignInRequiredReason.DPoPSettingChanged, "The stored tokens have no DPoP key but DPoP.Enabled is on; sign in again.");
         }
 
         if (_dpop.TryGetWriter(tokens.DPoPKey, out writer, out var error))
@@ -100,11 +100,11 @@ internal sealed class StoreReader
         }
 
         // The reason names what is wrong and carries nothing of the key (DPoPKeyImportError).
-        return Unusable($"The stored DPoP key cannot be used ({error}); the tokens bound to it cannot be sent or refreshed; sign in again.");
+        return Unusable(SignInRequiredReason.TokenStoreUnreadable, $"The stored DPoP key cannot be used ({error}); the tokens bound to it cannot be sent or refreshed; sign in again.");
     }
 
-    private static RefreshOutcome Unusable(string message) =>
-        RefreshOutcome.SignedOut(SignInRequiredReason.TokenStoreUnreadable, storeFailure: new TokenStoreException(message, isTransient: false));
+    private static RefreshOutcome Unusable(SignInRequiredReason reason, string message) =>
+        RefreshOutcome.SignedOut(reason, storeFailure: new TokenStoreException(message, isTransient: false));
 
     /// <summary>
     /// Reads need no lock: tokens another holder has already stored are taken without waiting for
