@@ -45,19 +45,32 @@ internal sealed class CliTestHost : IAsyncDisposable
     public string ApiUrl => Authority + ApiPath;
 
     /// <summary>Starts the server with its discovery document (and a revocation endpoint).</summary>
-    public static CliTestHost Start(bool discovery = true)
+    /// <param name="discovery">Serve a discovery document.</param>
+    /// <param name="browser">Advertise the authorization code flow in it too (an authorization endpoint with PKCE S256 and RFC 9207 iss).</param>
+    public static CliTestHost Start(bool discovery = true, bool browser = false)
     {
         var host = new CliTestHost(WireMockServer.Start(), Path.Combine(Path.GetTempPath(), "authhandler-sample-" + Guid.NewGuid().ToString("N")));
         if (discovery)
         {
             host.Server.Given(Request.Create().WithPath("/.well-known/oauth-authorization-server").UsingGet())
-                .RespondWith(Response.Create().WithBodyAsJson(new
-                {
-                    issuer = host.Authority,
-                    token_endpoint = host.Authority + "/token",
-                    device_authorization_endpoint = host.Authority + "/device",
-                    revocation_endpoint = host.Authority + "/revoke",
-                }));
+                .RespondWith(Response.Create().WithBodyAsJson(browser
+                    ? new
+                    {
+                        issuer = host.Authority,
+                        token_endpoint = host.Authority + "/token",
+                        device_authorization_endpoint = host.Authority + "/device",
+                        revocation_endpoint = host.Authority + "/revoke",
+                        authorization_endpoint = host.Authority + "/authorize",
+                        code_challenge_methods_supported = new[] { "S256" },
+                        authorization_response_iss_parameter_supported = true,
+                    }
+                    : (object)new
+                    {
+                        issuer = host.Authority,
+                        token_endpoint = host.Authority + "/token",
+                        device_authorization_endpoint = host.Authority + "/device",
+                        revocation_endpoint = host.Authority + "/revoke",
+                    }));
         }
 
         return host;
@@ -72,6 +85,10 @@ internal sealed class CliTestHost : IAsyncDisposable
     /// <summary>As <see cref="RunAsync(string, string[])"/>, with <paramref name="environment"/> added to this host's.</summary>
     public Task<SampleRun> RunAsync(string command, string[] extra, IReadOnlyDictionary<string, string?> environment) =>
         SampleProcess.RunAsync(Args(command, extra), Environment(environment));
+
+    /// <summary>As <see cref="RunAsync(string, string[], IReadOnlyDictionary{string, string?})"/>, handing each line of standard output to <paramref name="onLine"/> while the sample runs.</summary>
+    public Task<SampleRun> RunAsync(string command, string[] extra, IReadOnlyDictionary<string, string?> environment, Func<string, Task> onLine) =>
+        SampleProcess.RunAsync(Args(command, extra), Environment(environment), onLine);
 
     /// <summary>As <see cref="RunAsync(string, string[])"/> with no extra arguments, with <paramref name="environment"/> added.</summary>
     public Task<SampleRun> RunAsync(string command, IReadOnlyDictionary<string, string?> environment) => RunAsync(command, [], environment);

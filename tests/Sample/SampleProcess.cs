@@ -37,7 +37,15 @@ internal static class SampleProcess
     public const string ConfigHomeVariable = "XDG_CONFIG_HOME";
 
     /// <summary>Runs the sample; <paramref name="environment"/> adds variables, and a <see langword="null"/> value removes one.</summary>
-    public static async Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
+        RunAsync(arguments, environment, onLine: null, timeout);
+
+    /// <summary>
+    /// As <see cref="RunAsync(IEnumerable{string}, IReadOnlyDictionary{string, string?}?, TimeSpan?)"/>, handing each line of
+    /// standard output to <paramref name="onLine"/> as it is written, while the sample runs (a test plays the browser there).
+    /// A callback that throws stops the sample; its exception is the run's.
+    /// </summary>
+    public static async Task<SampleRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment, Func<string, Task>? onLine, TimeSpan? timeout = null)
     {
         string? configHome = null;
         if (environment?.ContainsKey(ConfigHomeVariable) != true)
@@ -48,7 +56,7 @@ internal static class SampleProcess
 
         try
         {
-            return await RunInAsync(arguments, environment, timeout);
+            return await RunInAsync(arguments, environment, onLine, timeout);
         }
         finally
         {
@@ -59,11 +67,11 @@ internal static class SampleProcess
         }
     }
 
-    private static async Task<SampleRun> RunInAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, TimeSpan? timeout)
+    private static async Task<SampleRun> RunInAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, Func<string, Task>? onLine, TimeSpan? timeout)
     {
         var started = Stopwatch.GetTimestamp();
         using var process = Start(arguments, environment);
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stdout = onLine is null ? process.StandardOutput.ReadToEndAsync(CancellationToken.None) : ReadLinesAsync(process, onLine);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         limit.CancelAfter(timeout ?? DefaultTimeout);
@@ -84,6 +92,26 @@ internal static class SampleProcess
         Assert.False(run.Stdout.Contains(StoredDPoPKeyPrefix, StringComparison.Ordinal), $"A DPoP private key reached standard output:\n{run}");
         Assert.False(run.Stderr.Contains(StoredDPoPKeyPrefix, StringComparison.Ordinal), $"A DPoP private key reached standard error:\n{run}");
         return run;
+    }
+
+    private static async Task<string> ReadLinesAsync(Process process, Func<string, Task> onLine)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync(CancellationToken.None) is { } line)
+        {
+            text.Append(line).Append('\n');
+            try
+            {
+                await onLine(line);
+            }
+            catch
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+        }
+
+        return text.ToString();
     }
 
     private static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment)

@@ -10,7 +10,7 @@ public sealed class UsageTests
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Empty(run.Stdout);
-        Assert.Equal(ShortUsage("stauts", "status", string.Empty, "[login|call|status|logout] [options]"), run.ErrorLines);
+        Assert.Equal(ShortUsage("stauts", "status", string.Empty, "[login|call|status|logout|demo] [options]"), run.ErrorLines);
     }
 
     [Fact]

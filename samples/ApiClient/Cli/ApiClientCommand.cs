@@ -25,6 +25,7 @@ internal static class ApiClientCommand
         root.Add(CallCommand.Create(global, server));
         root.Add(StatusCommand.Create(global, server));
         root.Add(LogoutCommand.Create(global, server));
+        root.Add(DemoCommand.Create(global));
 
         // Every command's help ends with the exit codes and the environment variables.
         foreach (var option in root.Options)

@@ -41,7 +41,11 @@ internal static class EnvironmentVariables
           AUTHHANDLER_NO_COLOR=1, NO_COLOR --no-color
           AUTHHANDLER_VERBOSE=1            --verbose
           AUTHHANDLER_BROWSER              the program login opens the verification URL with (default: xdg-open, open, or Windows' URL handler)
+          AUTHHANDLER_DEMO_AUTO_APPROVE=1  demo --browser only: the embedded server approves at once, an in-process stand-in follows its redirect
         """;
+
+    /// <summary>Demo-only: <c>demo --browser</c> approves without a person (no Approve/Deny page, no real browser).</summary>
+    public const string DemoAutoApprove = "AUTHHANDLER_DEMO_AUTO_APPROVE";
 
     public static string? Get(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -12,10 +12,10 @@ internal static class ExitCodes
     /// <summary>The user must sign in (again): no tokens, or the refresh token was rejected.</summary>
     public const int SignInRequired = 2;
 
-    /// <summary>The user declined the device sign-in (<c>access_denied</c>).</summary>
+    /// <summary>The user declined the sign-in, on the device page or in the browser (<c>access_denied</c>).</summary>
     public const int AccessDenied = 3;
 
-    /// <summary>The device code expired before the user approved it (<c>expired_token</c>).</summary>
+    /// <summary>The device code expired before the user approved it (<c>expired_token</c>), or no browser sign-in answer came in time.</summary>
     public const int CodeExpired = 4;
 
     /// <summary>Interrupted (Ctrl+C), as shells report SIGINT.</summary>
@@ -28,6 +28,6 @@ internal static class ExitCodes
           1  usage or configuration error, server unreachable, unexpected error
           2  sign-in required (no tokens stored, or the refresh token was rejected): run login
           3  the user declined the sign-in (access_denied)
-          4  the sign-in code expired before it was approved (expired_token)
+          4  the sign-in code expired before it was approved (expired_token), or the browser sign-in timed out
         """;
 }

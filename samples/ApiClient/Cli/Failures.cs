@@ -43,6 +43,16 @@ internal static partial class Failures
                 ("sign_in_failed", $"The sign-in failed: {ex.Message} {CheckAuthority}", ExitCodes.Failure),
             DeviceAuthorizationException ex =>
                 ("sign_in_failed", $"The sign-in failed: {ex.Message}", ExitCodes.Failure),
+            BrowserSignInException { Failure: BrowserSignInFailure.AccessDenied } =>
+                ("access_denied", "The sign-in was declined in the browser; no tokens were stored.", ExitCodes.AccessDenied),
+            BrowserSignInException { Failure: BrowserSignInFailure.TimedOut } =>
+                ("timed_out", $"The browser sign-in was not completed in time; no tokens were stored. Run {LoginCommand(server)} again.", ExitCodes.CodeExpired),
+            BrowserSignInException { Failure: BrowserSignInFailure.NotSupported } ex =>
+                ("browser_not_supported", $"The browser sign-in cannot be used: {ex.Message} Sign in with --device-code instead.", ExitCodes.Failure),
+            BrowserSignInException { Failure: BrowserSignInFailure.Unavailable } ex =>
+                ("sign_in_failed", $"The sign-in failed: {ex.Message} {CheckAuthority}", ExitCodes.Failure),
+            BrowserSignInException ex =>
+                ("sign_in_failed", $"The browser sign-in failed: {ex.Message}", ExitCodes.Failure),
             SignInRequiredException ex =>
                 ("sign_in_required", SignInRequired(ex.Reason, server), ExitCodes.SignInRequired),
             TokenEndpointException { Failure: TokenEndpointFailure.ClientConfiguration } ex =>

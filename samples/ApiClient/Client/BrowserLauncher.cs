@@ -34,7 +34,7 @@ internal sealed class BrowserLauncher
     {
         if (!IsOpenable(url))
         {
-            return "the server's verification URL is not a plain http(s) URL";
+            return "the server's URL is not a plain http(s) URL";
         }
 
         var start = Start(url.AbsoluteUri);

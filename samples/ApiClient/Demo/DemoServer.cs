@@ -21,7 +21,7 @@ namespace ApiClient.Demo;
 /// (<c>token_type=DPoP</c>), which the API then accepts only as <c>Authorization: DPoP</c> with a
 /// valid proof by the same key; the API asks once for a nonce (<c>use_dpop_nonce</c>).
 /// </summary>
-internal sealed class DemoServer : IAsyncDisposable
+internal sealed partial class DemoServer : IAsyncDisposable
 {
     public const string ClientId = "demo-cli";
     public const string Scope = "api.read offline_access";
@@ -36,7 +36,7 @@ internal sealed class DemoServer : IAsyncDisposable
     /// <summary>RFC 8628 §6.1: consonants only, so user codes spell no words and are easy to type.</summary>
     private const string UserCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ";
 
-    private static readonly string[] GrantTypes = [DeviceCodeGrantType, "refresh_token"];
+    private static readonly string[] GrantTypes = [DeviceCodeGrantType, "refresh_token", AuthorizationCodeGrantType];
     private static readonly string[] Scopes = Scope.Split(' ');
     private static readonly string[] ClientAuthenticationMethods = ["none"];
     private static readonly string[] DPoPAlgorithms = ["ES256"];
@@ -135,6 +135,7 @@ internal sealed class DemoServer : IAsyncDisposable
         _app.MapPost("/token", TokenAsync);
         _app.MapPost("/revoke", RevokeAsync);
         _app.MapGet("/" + ApiPath, ApiAsync);
+        MapCodeFlow();
     }
 
     private Task DiscoveryAsync(HttpContext context) => Json(context, StatusCodes.Status200OK, new Dictionary<string, object>
@@ -142,6 +143,10 @@ internal sealed class DemoServer : IAsyncDisposable
         ["issuer"] = Authority,
         ["device_authorization_endpoint"] = Authority + "/device",
         ["token_endpoint"] = Authority + "/token",
+        ["authorization_endpoint"] = Authority + AuthorizePath,
+        ["code_challenge_methods_supported"] = CodeChallengeMethods,
+        ["response_types_supported"] = ResponseTypes,
+        ["authorization_response_iss_parameter_supported"] = true,
         ["revocation_endpoint"] = Authority + "/revoke",
         ["grant_types_supported"] = GrantTypes,
         ["scopes_supported"] = Scopes,
@@ -251,6 +256,10 @@ internal sealed class DemoServer : IAsyncDisposable
 
                 Interlocked.Increment(ref _refreshes);
                 await IssueTokensAsync(context, now, _settings.RefreshedAccessTokenLifetime, issued.Thumbprint);
+                break;
+
+            case AuthorizationCodeGrantType:
+                await RedeemAuthorizationCodeAsync(context, form, now, jkt);
                 break;
 
             default:

@@ -19,4 +19,14 @@ internal sealed record DemoServerSettings
     /// refresh-ahead window (half the lifetime), even on a slow machine, so its one refresh is the 401's.
     /// </summary>
     public TimeSpan RefreshedAccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The demo-only switch <c>AUTHHANDLER_DEMO_AUTO_APPROVE</c>: the authorization endpoint approves
+    /// at once with its redirect instead of showing the Approve/Deny page, so <c>demo --browser</c>
+    /// runs without a person (tests, CI). A real authorization server never does this.
+    /// </summary>
+    public bool AutoApprove { get; init; }
+
+    /// <summary>How long an authorization code (and an unanswered Approve/Deny page) stays valid.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -31,10 +31,17 @@ internal sealed class DemoStory
         _time = time;
     }
 
+    /// <summary>
+    /// Gets a value indicating whether step 1 signs in with the browser (<c>demo --browser</c>): the
+    /// embedded server's Approve/Deny page in the real browser, or, with the demo-only switch
+    /// <c>AUTHHANDLER_DEMO_AUTO_APPROVE</c>, an in-process stand-in for the browser and an immediate approval.
+    /// </summary>
+    public bool Browser { get; init; }
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var settings = new DemoServerSettings();
+        var settings = new DemoServerSettings { AutoApprove = Browser && EnvironmentVariables.IsSet(EnvironmentVariables.DemoAutoApprove) };
 
         // A directory of its own, deleted at the end: the demo never touches the user's real sign-ins.
         var store = Path.Combine(Path.GetTempPath(), "authhandler-demo-" + Guid.NewGuid().ToString("N"));
@@ -85,10 +92,18 @@ internal sealed class DemoStory
         // the expired-token path. A real app keeps the defaults (a background refresh shortly before expiry).
         // The tokens stay in the temporary directory's owner-only file, never the user's credential
         // store: deleting the directory is all the clean-up the demo needs.
+        var browserSignIn = Browser
+            ? new InteractiveSignIn(
+                _reporter,
+                SignInMethod.Browser,
+                settings.AutoApprove ? (url, _) => SimulatedBrowser.OpenAsync(url, _reporter) : BrowserLauncher.FromEnvironment().OpenAsync,
+                realBrowser: !settings.AutoApprove)
+            : null;
         var provider = ClientServices.Build(serverSettings, server.BaseAddress, _verbose, options =>
         {
             options.RefreshWindow = TimeSpan.Zero;
             options.ExpirySkew = TimeSpan.Zero;
+            browserSignIn?.Configure(options);
         }, platformStore: false);
         await using (provider)
         {
@@ -112,13 +127,27 @@ internal sealed class DemoStory
             };
 
             // 1. The device flow: code and URL (and a QR code on a terminal), a spinner while polling.
+            // (With --browser: the authorization code flow with PKCE, the embedded server's Approve/Deny page.)
             var signInStarted = _time.GetTimestamp();
-            await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", codeShown: null, _time, cancellationToken);
+            if (browserSignIn is not null)
+            {
+                await browserSignIn.RunAsync(session, hint: null, codeShown: null, _time, cancellationToken);
+            }
+            else
+            {
+                await DeviceSignIn.RunAsync(session, _reporter, $"The demo server approves it by itself in {settings.ApprovalDelay.TotalSeconds:0} s.", codeShown: null, _time, cancellationToken);
+            }
+
             var report = await SessionInspector.ReportAsync(serverSettings, session, storage: null, provider, _time, cancellationToken);
             _reporter.SignedIn(report);
             if (!report.SignedIn || !report.HasRefreshToken)
             {
                 return Fail(1, "the sign-in completed but no usable tokens were stored.");
+            }
+
+            if (browserSignIn is not null && server.RedeemedAuthorizationCodes != 1)
+            {
+                return Fail(1, $"the browser sign-in completed but the server redeemed {server.RedeemedAuthorizationCodes} authorization codes (expected 1).");
             }
 
             // The key the stored tokens are bound to (by its public thumbprint) is the one the server bound them to.
@@ -127,7 +156,10 @@ internal sealed class DemoStory
                 return Fail(1, $"the tokens are not DPoP-bound to the stored key (stored: {report.DPoPThumbprint ?? "none"}, at the server: {server.LastBoundThumbprint ?? "none"}).");
             }
 
-            _reporter.Step(1, $"Signed in with the device flow after {Format.Seconds(_time.GetElapsedTime(signInStarted))}; the access token lasts {Format.Duration(settings.AccessTokenLifetime)}, and it and a refresh token are stored in an owner-only file.");
+            var method = browserSignIn is null ? "the device flow"
+                : settings.AutoApprove ? "the browser (authorization code with PKCE; approved by the demo server at once, AUTHHANDLER_DEMO_AUTO_APPROVE)"
+                : "the browser (authorization code with PKCE)";
+            _reporter.Step(1, $"Signed in with {method} after {Format.Seconds(_time.GetElapsedTime(signInStarted))}; the access token lasts {Format.Duration(settings.AccessTokenLifetime)}, and it and a refresh token are stored in an owner-only file.");
 
             // 2. A call through the typed client: the handler adds the token and the device headers.
             var signedInUntil = session.AccessTokenExpiresAt ?? _time.GetUtcNow();

@@ -109,6 +109,10 @@ internal sealed class JsonReporter : Reporter
         ["exit_code"] = exitCode,
     });
 
+    public override void AuthorizationUrl(Uri url) => Emit("authorization_url", new() { ["url"] = url.AbsoluteUri });
+
+    public override void SignInPageOpened(Uri url) => Emit("sign_in_page_opened", new() { ["url"] = url.AbsoluteUri });
+
     /// <summary>PascalCase enum names as snake_case: RefreshRejected → refresh_rejected.</summary>
     private static string Name<T>(T value)
         where T : struct, Enum =>

@@ -64,6 +64,12 @@ internal abstract class Reporter
     /// <summary>The verification page was handed to the browser.</summary>
     public abstract void BrowserOpened(Uri url);
 
+    /// <summary>The browser sign-in's authorization URL, shown before the browser is opened, so the user can open it by hand.</summary>
+    public abstract void AuthorizationUrl(Uri url);
+
+    /// <summary>The browser sign-in's page was handed to the browser.</summary>
+    public abstract void SignInPageOpened(Uri url);
+
     /// <summary>Why a session needs a new sign-in, in words.</summary>
     public static string Describe(SignInRequiredReason? reason) => reason switch
     {

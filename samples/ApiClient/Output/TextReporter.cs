@@ -225,6 +225,12 @@ internal sealed class TextReporter : Reporter
     public override void BrowserOpened(Uri url) =>
         Out($"Opened [blue]{E(url.ToString())}[/] in your browser; check that it shows the same code.");
 
+    public override void AuthorizationUrl(Uri url) =>
+        Out($"To sign in with your browser, open [blue]{E(url.AbsoluteUri)}[/] if it does not open by itself.");
+
+    public override void SignInPageOpened(Uri url) =>
+        Out("Opened the sign-in page in your browser; approve the request there.");
+
     private static IAnsiConsole CreateConsole(TextWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
