@@ -25,6 +25,9 @@ public sealed class RegistrationTests
         { "secret-missing", "needs a ClientSecret" },
         { "bad-header", "not a valid header name" },
         { "dpop-bearer-scheme", "AuthorizationScheme 'Bearer' must be left unset (or be DPoP)" },
+        { "browser-timeout-too-long", "Browser.Timeout must be positive and at most 24 hours" },
+        { "browser-path-dot-segment", "Browser.RedirectPath must start with '/'" },
+        { "browser-path-encoded-by-browsers", "Browser.RedirectPath must start with '/'" },
     };
 
     [Theory]
@@ -51,6 +54,9 @@ public sealed class RegistrationTests
                     case "secret-missing": o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost; break;
                     case "bad-header": o.AuthorizationHeaderName = "Bad Header"; break;
                     case "dpop-bearer-scheme": o.DPoP.Enabled = true; o.AuthorizationScheme = "Bearer"; break;
+                    case "browser-timeout-too-long": o.Browser.Timeout = TimeSpan.MaxValue; break;
+                    case "browser-path-dot-segment": o.Browser.RedirectPath = "/a/../callback"; break;
+                    case "browser-path-encoded-by-browsers": o.Browser.RedirectPath = "/call<back>"; break;
                 }
             });
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -102,6 +102,26 @@ public sealed class TokenRefresherDPoPTests
     }
 
     [Fact]
+    public async Task RefreshAsync_BearerTypeWithAKeyWhileDPoPIsOn_SignInRequiredDPoPSettingChangedAndNothingPresented()
+    {
+        var fixture = new RefreshFixture(dpop: true);
+        using var key = DPoPKey.Create();
+        var snapshot = fixture.SignedIn(new TokenSet("access-1", RefreshFixture.Now.AddMinutes(-1))
+        {
+            TokenType = "Bearer",
+            RefreshToken = "refresh-1",
+            IssuedAt = RefreshFixture.Now.AddHours(-1),
+            DPoPKey = key.ExportPrivateKey(),
+        });
+
+        var outcome = await fixture.RefreshAsync(snapshot);
+
+        Assert.Equal(SignInRequiredReason.DPoPSettingChanged, outcome.SignedOutReason);
+        Assert.Empty(fixture.Endpoint.Presented);
+        Assert.Equal("refresh-1", fixture.Stored!.RefreshToken);
+    }
+
+    [Fact]
     public async Task RefreshAsync_BearerTokensWithDPoPOff_PresentedWithoutAProof()
     {
         var fixture = new RefreshFixture(dpop: false);

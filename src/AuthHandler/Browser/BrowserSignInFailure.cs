@@ -31,8 +31,10 @@ public enum BrowserSignInFailure
     BrowserNotOpened,
 
     /// <summary>
-    /// The authorization server does not support the flow: no authorization endpoint, or its
-    /// <c>code_challenge_methods_supported</c> lacks <c>S256</c>.
+    /// The authorization server does not support the flow as this client is set up: no
+    /// authorization endpoint, or its <c>code_challenge_methods_supported</c> lacks <c>S256</c>;
+    /// with DPoP, it accepts no ES256 proof or answered with a bearer token; without DPoP, it
+    /// answered with a DPoP-bound token.
     /// </summary>
     NotSupported,
 

@@ -254,7 +254,9 @@ internal sealed class BrowserFlow
         {
             throw result.Error is { } tokenError
                 ? new BrowserSignInException(BrowserSignInFailure.TokenRejected, $"The token endpoint refused the authorization code: {tokenError.Code}{tokenError.DescriptionSuffix}.", tokenError.Code, tokenError.Description)
-                : new BrowserSignInException(BrowserSignInFailure.Unavailable, $"The token endpoint did not redeem the authorization code: {result.Failure?.Message}", innerException: result.Failure);
+                : result.Final
+                    ? new BrowserSignInException(BrowserSignInFailure.NotSupported, $"The token endpoint's answer cannot be used with this client's settings: {result.Failure?.Message}", innerException: result.Failure)
+                    : new BrowserSignInException(BrowserSignInFailure.Unavailable, $"The token endpoint did not redeem the authorization code: {result.Failure?.Message}", innerException: result.Failure);
         }
 
         var tokens = result.Tokens!;

@@ -5,8 +5,8 @@ namespace AuthHandler.Browser.Internal;
 
 /// <summary>
 /// The default launcher: the operating system's URL handler (<c>xdg-open</c> on Linux and the
-/// BSDs, <c>open</c> on macOS, <c>explorer</c> on Windows), started without a shell with the URL as
-/// its one argument. One that exits with an error within <see cref="FailureWindow"/> failed; one
+/// BSDs, <c>open</c> on macOS, started without a shell with the URL as its one argument; on Windows the
+/// shell's association for the URL). One that exits with an error within <see cref="FailureWindow"/> failed; one
 /// still running then is not waited for.
 /// </summary>
 internal sealed class SystemBrowser
@@ -31,7 +31,12 @@ internal sealed class SystemBrowser
             return false;
         }
 
-        var start = new ProcessStartInfo(Program())
+        if (OperatingSystem.IsWindows())
+        {
+            return OpenWithShell(url);
+        }
+
+        var start = new ProcessStartInfo(OperatingSystem.IsMacOS() ? "open" : "xdg-open")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -73,8 +78,21 @@ internal sealed class SystemBrowser
         return !failed;
     }
 
-    private static string Program() =>
-        OperatingSystem.IsWindows() ? "explorer.exe"
-        : OperatingSystem.IsMacOS() ? "open"
-        : "xdg-open";
+    /// <summary>
+    /// Windows: the shell's association for http(s) URLs opens the default browser. Not
+    /// <c>explorer.exe</c> with the URL as an argument: it is reported to exit with 1 even when the page opened,
+    /// and reads commas as switches. There is no exit code to read: started is opened.
+    /// </summary>
+    private static bool OpenWithShell(Uri url)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(url.AbsoluteUri) { UseShellExecute = true });
+            return true;
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
 }

@@ -12,6 +12,9 @@ internal sealed partial class DeviceAuthOptionsAttributeValidator : IValidateOpt
 /// <summary>Rules that span fields.</summary>
 internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOptions>
 {
+    /// <summary>The longest <see cref="BrowserSignInOptions.Timeout"/>: a sign-in nobody finishes in a day is not waited for.</summary>
+    private static readonly TimeSpan MaxBrowserTimeout = TimeSpan.FromHours(24);
+
     public ValidateOptionsResult Validate(string? name, DeviceAuthOptions options)
     {
         var failures = new List<string>();
@@ -50,16 +53,20 @@ internal sealed class DeviceAuthOptionsValidator : IValidateOptions<DeviceAuthOp
         else
         {
             CheckEndpoint(options.Browser.AuthorizationEndpoint, "Browser.AuthorizationEndpoint", prefix, failures);
-            if (options.Browser.Timeout <= TimeSpan.Zero)
+            // A timer of the injected clock takes at most uint.MaxValue - 1 ms (about 49 days).
+            if (options.Browser.Timeout <= TimeSpan.Zero || options.Browser.Timeout > MaxBrowserTimeout)
             {
-                failures.Add(prefix + "Browser.Timeout must be positive.");
+                failures.Add(prefix + "Browser.Timeout must be positive and at most 24 hours.");
             }
 
+            // The path is compared as the browser sends it: only characters a browser sends as they
+            // are (RFC 3986 unreserved and '/'), and no dot segment a URI parser would remove.
             if (options.Browser.RedirectPath is not { Length: > 0 and <= 256 } path
                 || path[0] != '/'
-                || !path.All(c => c is > ' ' and <= '~' and not '?' and not '#' and not '%'))
+                || !path.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '/')
+                || path.Split('/').Any(segment => segment is "." or ".."))
             {
-                failures.Add(prefix + "Browser.RedirectPath must start with '/' and hold printable ASCII without spaces, '?', '#' or '%' (at most 256 characters).");
+                failures.Add(prefix + "Browser.RedirectPath must start with '/' and hold only letters, digits, '-', '.', '_', '~' and '/', without '.' or '..' segments (at most 256 characters).");
             }
         }
 

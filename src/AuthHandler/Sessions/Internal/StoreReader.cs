@@ -79,14 +79,16 @@ internal sealed class StoreReader
             return Unusable(SignInRequiredReason.DPoPSettingChanged, "The stored tokens are DPoP-bound (RFC 9449) but DPoP.Enabled is off; sign in again, or turn DPoP.Enabled on.");
         }
 
-        if (tokens.DPoPKey is null)
+        // Bearer tokens with DPoP on are never sent, whether or not a key is stored beside them
+        // (an app's SetTokensAsync or an edited entry): a key does not bind a bearer token.
+        if (tokens.DPoPKey is null || !AccessTokenSyntax.IsDPoPType(tokens.TokenType))
         {
             if (!quiet)
             {
                 Log.DPoPTokensWithoutKey(_logger, _name, Text.PrintableAscii(tokens.TokenType, 32));
             }
 
-            return Unusable(SignInRequiredReason.DPoPSettingChanged, "The stored tokens have no DPoP key but DPoP.Enabled is on; sign in again.");
+            return Unusable(SignInRequiredReason.DPoPSettingChanged, "The stored tokens are not DPoP-bound (a bearer token type or no DPoP key) but DPoP.Enabled is on; sign in again.");
         }
 
         if (_dpop.TryGetWriter(tokens.DPoPKey, out writer, out var error))
