@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AuthHandler.Tests.Integration;
+namespace AuthHandler.Tests;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that tells a test when the code under test starts a timer, so
