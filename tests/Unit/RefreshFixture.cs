@@ -1,6 +1,5 @@
 using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Sessions.Internal;
-using AuthHandler.Tests.Integration;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AuthHandler.Tests.Unit;

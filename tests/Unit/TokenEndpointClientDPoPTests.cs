@@ -3,7 +3,6 @@ using System.Text;
 using AuthHandler.Device.Internal;
 using AuthHandler.Protocol.DPoP.Internal;
 using AuthHandler.Protocol.Internal;
-using AuthHandler.Tests.Integration;
 
 namespace AuthHandler.Tests.Unit;
 
