@@ -69,32 +69,8 @@ internal sealed class SignInFlow
     public SignInMethod DefaultMethod => _browser?.DefaultMethod ?? SignInMethod.DeviceCode;
 
     /// <summary>The device flow (RFC 8628) with its span, metric and failure log; the caller stores the tokens.</summary>
-    public async Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken)
-    {
-        using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", _name);
-        if (activity is not null)
-        {
-            // Inside this async method only: the sign-in's HTTP calls nest under its span.
-            Activity.Current = activity;
-        }
-
-        try
-        {
-            var tokens = await _deviceFlow(onDeviceCode, cancellationToken).ConfigureAwait(false);
-            _metrics.SignIn(_name, "signed_in");
-            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
-            return tokens;
-        }
-        catch (DeviceAuthorizationException ex)
-        {
-            var outcome = DeviceAuthMetrics.Snake(ex.Failure.ToString());
-            Log.SignInFailed(_logger, _name, ex.Failure, ex.Error);
-            _metrics.SignIn(_name, outcome);
-            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome);
-            throw;
-        }
-    }
+    public Task<TokenSet> RunDeviceFlowAsync(Func<OnDeviceCodeArguments, ValueTask> onDeviceCode, CancellationToken cancellationToken) =>
+        RunWithTelemetryAsync(method: null, token => _deviceFlow(onDeviceCode, token), cancellationToken);
 
     /// <summary>
     /// Sign-in on demand: the refresh found no usable tokens, so the device flow runs through
@@ -176,36 +152,56 @@ internal sealed class SignInFlow
     }
 
     /// <summary>The browser sign-in (RFC 8252) with its span, metric and failure log; the caller stores the tokens.</summary>
-    public async Task<TokenSet> RunBrowserFlowAsync(CancellationToken cancellationToken)
+    public Task<TokenSet> RunBrowserFlowAsync(CancellationToken cancellationToken)
     {
-        if (_browser is null)
-        {
-            throw new BrowserSignInException(BrowserSignInFailure.NotSupported, "This session has no browser sign-in.");
-        }
+        var browser = _browser ?? throw new BrowserSignInException(BrowserSignInFailure.NotSupported, "This session has no browser sign-in.");
+        return RunWithTelemetryAsync("browser", token => browser.Flow(browser.OpenBrowser, token), cancellationToken);
+    }
 
+    /// <summary>
+    /// One sign-in with its span (tagged with <paramref name="method"/> when given), its metric and
+    /// its failure log. The span is the current activity inside this method only, so the grant's
+    /// HTTP calls nest under it.
+    /// </summary>
+    private async Task<TokenSet> RunWithTelemetryAsync(string? method, Func<CancellationToken, Task<TokenSet>> grant, CancellationToken cancellationToken)
+    {
         using var activity = DeviceAuthActivities.StartShared("AuthHandler.SignIn", _name);
         if (activity is not null)
         {
             Activity.Current = activity;
-            activity.SetTag("authhandler.sign_in.method", "browser");
+            if (method is not null)
+            {
+                activity.SetTag("authhandler.sign_in.method", method);
+            }
         }
 
         try
         {
-            var tokens = await _browser.Flow(_browser.OpenBrowser, cancellationToken).ConfigureAwait(false);
+            var tokens = await grant(cancellationToken).ConfigureAwait(false);
             _metrics.SignIn(_name, "signed_in");
             activity?.SetTag(DeviceAuthMetrics.OutcomeTag, "signed_in");
             return tokens;
         }
-        catch (BrowserSignInException ex)
+        catch (DeviceAuthorizationException ex)
         {
-            var outcome = DeviceAuthMetrics.Snake(ex.Failure.ToString());
-            Log.BrowserSignInFailed(_logger, _name, ex.Failure, ex.Error);
-            _metrics.SignIn(_name, outcome);
-            activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            Log.SignInFailed(_logger, _name, ex.Failure, ex.Error);
+            Failed(activity, ex.Failure.ToString());
             throw;
         }
+        catch (BrowserSignInException ex)
+        {
+            Log.BrowserSignInFailed(_logger, _name, ex.Failure, ex.Error);
+            Failed(activity, ex.Failure.ToString());
+            throw;
+        }
+    }
+
+    private void Failed(Activity? activity, string failure)
+    {
+        var outcome = DeviceAuthMetrics.Snake(failure);
+        _metrics.SignIn(_name, outcome);
+        activity?.SetTag(DeviceAuthMetrics.OutcomeTag, outcome);
+        activity?.SetStatus(ActivityStatusCode.Error, outcome);
     }
 
     /// <summary>RFC 7009: revokes the refresh token at sign-out; reports a failure, never throws it.</summary>
