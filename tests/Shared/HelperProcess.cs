@@ -27,6 +27,7 @@ internal sealed class HelperProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the process has ended and all it printed is in <see cref="Output"/>.</summary>
     public Task Exited => _exited.Task;
 
     public static HelperProcess Start(params string[] arguments) => StartWithEnvironment(new Dictionary<string, string?>(), arguments);
@@ -68,7 +69,22 @@ internal sealed class HelperProcess : IAsyncDisposable
         var helper = new HelperProcess(process);
         process.OutputDataReceived += (_, e) => helper.Add(e.Data);
         process.ErrorDataReceived += (_, e) => helper.Add(e.Data is null ? null : "stderr: " + e.Data);
-        process.Exited += (_, _) => helper._exited.TrySetResult();
+        // Exited fires when the process ends, possibly before its last output lines were read; the
+        // parameterless WaitForExit returns once the redirected streams reached their end too, so
+        // Exited means "ended, and everything it printed is in Output".
+        process.Exited += (_, _) => _ = Task.Run(() =>
+        {
+            try
+            {
+                process.WaitForExit();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+            {
+                // Disposed by the test meanwhile: nothing more will be read.
+            }
+
+            helper._exited.TrySetResult();
+        });
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
